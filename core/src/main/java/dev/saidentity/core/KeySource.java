@@ -1,0 +1,180 @@
+package dev.saidentity.core;
+
+import dev.saidentity.core.internal.JwksReader;
+import dev.saidentity.core.internal.KeySet;
+import dev.saidentity.core.internal.Pem;
+import dev.saidentity.core.internal.VerificationKey;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.PublicKey;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Where a {@link TokenValidator} gets its verification keys: fixed keys (from {@code PublicKey}s,
+ * PEM or a JWKS document) or keys fetched and cached from an HTTP endpoint ({@link RemoteKeySource}).
+ *
+ * <pre>{@code
+ * KeySource keys = KeySource.fromPemFile(Path.of("/etc/kubernetes/pki/sa.pub"));
+ * KeySource jwks = KeySource.fromJwks(Files.readString(Path.of("jwks.json")));
+ * KeySource remote = RemoteKeySource.discovery(URI.create("https://kubernetes.default.svc"))
+ *     .caCertificatesFile(Path.of("/var/run/secrets/kubernetes.io/serviceaccount/ca.crt"))
+ *     .build();
+ * }</pre>
+ *
+ * <p>A key is matched to a token by the token's {@code kid}: a JWKS {@code kid}, or the kid
+ * Kubernetes derives from the key (base64url of the SHA-256 of its SubjectPublicKeyInfo). A token
+ * without a kid is tried against every key. Implementations are thread-safe.
+ */
+public abstract class KeySource {
+
+  KeySource() {}
+
+  /** The keys to verify with at {@code now}; may fetch. */
+  abstract KeySet current(Instant now);
+
+  /** Called when a token names a kid that {@link #current} lacks; may refetch, within its rate limit. */
+  abstract KeySet unknownKid(Instant now);
+
+  /** Why there are no keys, for the message of an {@code UNKNOWN_KEY} refusal; empty when nothing failed. */
+  String unavailableReason() {
+    return "";
+  }
+
+  /**
+   * The kid Kubernetes derives for a public key: base64url, without padding, of the SHA-256 of its
+   * DER SubjectPublicKeyInfo (upstream {@code keyIDFromPublicKey}).
+   */
+  public static String keyId(PublicKey key) {
+    return VerificationKey.keyId(Objects.requireNonNull(key, "key"));
+  }
+
+  /**
+   * Fixed RSA or EC public keys.
+   *
+   * @throws IllegalArgumentException if a key is neither RSA nor EC, or none is given
+   */
+  public static KeySource of(PublicKey... keys) {
+    return of(List.of(keys));
+  }
+
+  /**
+   * Fixed RSA or EC public keys.
+   *
+   * @throws IllegalArgumentException if a key is neither RSA nor EC, or none is given
+   */
+  public static KeySource of(Collection<? extends PublicKey> keys) {
+    List<VerificationKey> out = new ArrayList<>();
+    for (PublicKey k : keys) {
+      out.add(new VerificationKey(Objects.requireNonNull(k, "key"), null));
+    }
+    if (out.isEmpty()) {
+      throw new IllegalArgumentException("no keys given");
+    }
+    return new StaticKeySource(new KeySet(out));
+  }
+
+  /**
+   * Every key in PEM text, like the API server's {@code --service-account-key-file}: public keys,
+   * certificates, or RSA/EC private keys (whose public half is taken), any number of blocks.
+   *
+   * @throws KeySourceException when the text holds no readable key
+   */
+  public static KeySource fromPem(String pem) {
+    try {
+      return of(Pem.publicKeys(pem));
+    } catch (IllegalArgumentException e) {
+      throw new KeySourceException("cannot read keys from PEM: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Every key in a PEM file (see {@link #fromPem(String)}).
+   *
+   * @throws KeySourceException when the file cannot be read or holds no readable key
+   */
+  public static KeySource fromPemFile(Path file) {
+    String text = read(file);
+    try {
+      return of(Pem.publicKeys(text));
+    } catch (IllegalArgumentException e) {
+      throw new KeySourceException("cannot read keys from PEM file " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The signature keys of a JWKS document (the API server's {@code /openid/v1/jwks}).
+   *
+   * @throws KeySourceException when it is not a JWK set or has no RSA or EC signature key
+   */
+  public static KeySource fromJwks(String json) {
+    return new StaticKeySource(jwks(json, "JWKS document"));
+  }
+
+  /**
+   * The signature keys of a JWKS file.
+   *
+   * @throws KeySourceException when it cannot be read, is not a JWK set, or has no usable key
+   */
+  public static KeySource fromJwksFile(Path file) {
+    return new StaticKeySource(jwks(read(file), "JWKS file " + file));
+  }
+
+  /**
+   * Keys fetched from a JWKS URL with the default settings of {@link RemoteKeySource}; use {@link
+   * RemoteKeySource#jwks(URI)} for a CA, a bearer token or other settings.
+   */
+  public static KeySource fromJwksUri(URI uri) {
+    return RemoteKeySource.jwks(uri).build();
+  }
+
+  static KeySet jwks(String json, String what) {
+    List<VerificationKey> keys;
+    try {
+      keys = JwksReader.read(json);
+    } catch (IllegalArgumentException e) {
+      throw new KeySourceException("cannot read " + what + ": " + e.getMessage(), e);
+    }
+    if (keys.isEmpty()) {
+      throw new KeySourceException(what + " has no RSA or EC signature key");
+    }
+    return new KeySet(keys);
+  }
+
+  private static String read(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (IOException | RuntimeException e) {
+      throw new KeySourceException("cannot read " + file + ": " + e.getClass().getSimpleName(), e);
+    }
+  }
+
+  /** Fixed keys. */
+  static final class StaticKeySource extends KeySource {
+    private final KeySet keys;
+
+    StaticKeySource(KeySet keys) {
+      this.keys = keys;
+    }
+
+    @Override
+    KeySet current(Instant now) {
+      return keys;
+    }
+
+    @Override
+    KeySet unknownKid(Instant now) {
+      return keys;
+    }
+
+    @Override
+    public String toString() {
+      return "KeySource" + keys.kids();
+    }
+  }
+}

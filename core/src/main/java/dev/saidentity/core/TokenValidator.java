@@ -1,0 +1,475 @@
+package dev.saidentity.core;
+
+import dev.saidentity.core.TokenValidationException.Reason;
+import dev.saidentity.core.internal.Alg;
+import dev.saidentity.core.internal.Failure;
+import dev.saidentity.core.internal.KeySet;
+import dev.saidentity.core.internal.ParsedToken;
+import dev.saidentity.core.internal.VerificationKey;
+import dev.saidentity.core.internal.Verifier;
+import java.security.PublicKey;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Validates ServiceAccount tokens offline, as the Kubernetes API server's ServiceAccount
+ * authenticators do: issuer, signature, audiences, then time with 60 s of leeway.
+ *
+ * <pre>{@code
+ * TokenValidator validator = TokenValidator.builder()
+ *     .issuer("https://kubernetes.default.svc.cluster.local")
+ *     .audience("payments")
+ *     .keys(KeySource.fromJwksFile(Path.of("jwks.json")))
+ *     .build();
+ * ValidatedToken caller = validator.validate(bearerToken);   // or tryValidate(..) on hot paths
+ * }</pre>
+ *
+ * <p>The checks, in order: size (64 KiB) and compact-JWS structure ({@code MALFORMED}); the
+ * algorithm ({@code UNSUPPORTED_ALGORITHM}: only RS/PS/ES 256/384/512); the legacy policy
+ * ({@code LEGACY_TOKEN_NOT_ALLOWED}, before the issuer); the issuer, by exact match ({@code
+ * ISSUER_MISMATCH}); the key, by kid ({@code UNKNOWN_KEY}) and the signature ({@code
+ * INVALID_SIGNATURE}); required claims ({@code MISSING_CLAIM}); audiences ({@code
+ * AUDIENCE_MISMATCH}); then, for projected tokens only, {@code nbf}, {@code exp}, {@code iat}.
+ *
+ * <p>Validated tokens are cached (see {@link Builder#cacheSize(int)}): a repeat is answered without
+ * verifying the signature again, but its time is checked on every hit and it is dropped once the
+ * key that verified it leaves the key source. Instances are immutable and thread-safe.
+ */
+public final class TokenValidator {
+
+  /** {@code kubernetes/serviceaccount}, the issuer of legacy (Secret-based) tokens. */
+  public static final String LEGACY_ISSUER = "kubernetes/serviceaccount";
+  /** 60 seconds, upstream's leeway for {@code nbf}, {@code exp} and {@code iat}. */
+  public static final Duration DEFAULT_LEEWAY = Duration.ofSeconds(60);
+  /** 10,000 validated tokens. */
+  public static final int DEFAULT_CACHE_SIZE = 10_000;
+
+  private final Set<String> issuers;
+  private final Set<String> legacyIssuers;
+  private final List<String> apiAudiences;
+  private final List<String> requestedAudiences;
+  private final KeySource keys;
+  private final Clock clock;
+  private final Duration leeway;
+  private final boolean allowLegacy;
+  private final int cacheSize;
+  private final @Nullable Map<String, Cached> cache;
+
+  private TokenValidator(Builder b) {
+    this.issuers = Set.copyOf(b.issuers);
+    Set<String> legacy = new LinkedHashSet<>(b.issuers);
+    legacy.add(LEGACY_ISSUER);
+    this.legacyIssuers = Set.copyOf(legacy);
+    this.apiAudiences = b.apiAudiences != null ? List.copyOf(b.apiAudiences) : List.copyOf(b.issuers);
+    this.requestedAudiences = b.audiences.isEmpty() ? apiAudiences : List.copyOf(b.audiences);
+    this.keys = Objects.requireNonNull(b.keys);
+    this.clock = b.clock;
+    this.leeway = b.leeway;
+    this.allowLegacy = b.allowLegacy;
+    this.cacheSize = b.cacheSize;
+    this.cache = b.cacheSize > 0 ? new ConcurrentHashMap<>() : null;
+  }
+
+  /** A builder with the defaults: no issuer, no audience, {@link Clock#systemUTC()}, 60 s leeway, legacy refused. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Validates a token (surrounding whitespace ignored).
+   *
+   * @return the validated token
+   * @throws TokenValidationException when it is refused, with the reason
+   * @throws NullPointerException if token is null
+   */
+  public ValidatedToken validate(String token) {
+    Objects.requireNonNull(token, "token");
+    try {
+      return check(token, clock.instant());
+    } catch (Failure f) {
+      throw f.toException();
+    }
+  }
+
+  /**
+   * Validates a token without throwing on refusal; cheaper than catching {@link
+   * TokenValidationException} on hot paths.
+   *
+   * @throws NullPointerException if token is null
+   */
+  public ValidationResult tryValidate(String token) {
+    Objects.requireNonNull(token, "token");
+    try {
+      return ValidationResult.valid(check(token, clock.instant()));
+    } catch (Failure f) {
+      return ValidationResult.invalid(f.reason(), f.upstream(), f.message());
+    }
+  }
+
+  /** Validates at a given instant instead of the clock's now (for diagnostics and tests). */
+  public ValidationResult tryValidateAt(String token, Instant at) {
+    Objects.requireNonNull(token, "token");
+    Objects.requireNonNull(at, "at");
+    try {
+      return ValidationResult.valid(check(token, at));
+    } catch (Failure f) {
+      return ValidationResult.invalid(f.reason(), f.upstream(), f.message());
+    }
+  }
+
+  private static final class Cached {
+    final ValidatedToken token;
+    final VerificationKey key;
+
+    Cached(ValidatedToken token, VerificationKey key) {
+      this.token = token;
+      this.key = key;
+    }
+  }
+
+  private ValidatedToken check(String token, Instant now) {
+    Map<String, Cached> c = cache;
+    if (c != null) {
+      Cached hit = c.get(token);
+      if (hit != null) {
+        if (keys.current(now).contains(hit.key)) {
+          try {
+            checkTime(hit.token.claims(), now);
+          } catch (Failure f) {
+            if (f.reason() == Reason.EXPIRED) {
+              c.remove(token, hit);
+            }
+            throw f;
+          }
+          return hit.token.at(now);
+        }
+        c.remove(token, hit);
+      }
+    }
+    ParsedToken parsed = ParsedToken.parse(token);
+    String algName = Objects.requireNonNull(parsed.header.alg);
+    Alg alg = Alg.of(algName);
+    if (alg == null) {
+      throw new Failure(Reason.UNSUPPORTED_ALGORITHM, "unsupported signing algorithm",
+          "\"" + printable(algName) + "\" is not one of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512");
+    }
+    UnverifiedToken u = UnverifiedToken.of(parsed);
+    String iss = parsed.claims.iss;
+    if (u.kind() == TokenKind.LEGACY) {
+      if (!allowLegacy) {
+        throw new Failure(Reason.LEGACY_TOKEN_NOT_ALLOWED, "legacy ServiceAccount tokens are not allowed",
+            "a Secret-based token for " + u.serviceAccount().username()
+                + "; use a projected token from the TokenRequest API, or allow legacy tokens explicitly");
+      }
+      if (iss == null || !legacyIssuers.contains(iss)) {
+        throw issuerMismatch(iss, legacyIssuers);
+      }
+    } else if (iss == null || !issuers.contains(iss)) {
+      throw issuerMismatch(iss, issuers);
+    }
+
+    VerificationKey key = verify(parsed, alg, now);
+
+    if (u.kind() == TokenKind.PROJECTED && u.exp == null) {
+      throw new Failure(Reason.MISSING_CLAIM, "exp claim is missing", "a projected token must carry exp");
+    }
+    List<String> auds = audiences(u);
+    checkTime(u, now);
+    ValidatedToken v = new ValidatedToken(u, auds, key.kid(), now);
+    if (c != null) {
+      if (c.size() >= cacheSize) {
+        evict(c, now);
+      }
+      c.put(token, new Cached(v, key));
+    }
+    return v;
+  }
+
+  private VerificationKey verify(ParsedToken parsed, Alg alg, Instant now) {
+    String kid = parsed.header.kid;
+    KeySet set = keys.current(now);
+    List<VerificationKey> candidates = set.candidates(kid);
+    if (candidates.isEmpty()) {
+      set = keys.unknownKid(now);
+      candidates = set.candidates(kid);
+    }
+    if (candidates.isEmpty()) {
+      String why = keys.unavailableReason();
+      String details = kid == null || kid.isEmpty()
+          ? "there are no verification keys"
+          : "kid \"" + printable(kid) + "\" matches none of the " + set.all().size() + " verification keys " + set.kids();
+      throw new Failure(Reason.UNKNOWN_KEY, "invalid signature, no keys found", why.isEmpty() ? details : details + " (" + why + ")");
+    }
+    int tried = 0;
+    for (VerificationKey k : candidates) {
+      tried++;
+      if (Verifier.verify(parsed, alg, k)) {
+        return k;
+      }
+    }
+    throw new Failure(Reason.INVALID_SIGNATURE, "go-jose/go-jose: error in cryptographic primitive",
+        "the " + alg + " signature does not verify with any of the " + tried + " candidate keys");
+  }
+
+  /** Upstream's audience rule: intersection in requested order; the implicit (API) audiences stand in for an absent aud. */
+  private List<String> audiences(UnverifiedToken u) {
+    List<String> tokenAuds = u.audiences().isEmpty() ? apiAudiences : u.audiences();
+    List<String> out = null;
+    for (String r : requestedAudiences) {
+      if (tokenAuds.contains(r)) {
+        if (out == null) {
+          out = new ArrayList<>(1);
+        }
+        out.add(r);
+      }
+    }
+    if (out == null) {
+      if (!apiAudiences.isEmpty()) {
+        throw new Failure(Reason.AUDIENCE_MISMATCH,
+            "token audiences " + goQuote(tokenAuds) + " is invalid for the target audiences " + goQuote(requestedAudiences));
+      }
+      return List.of();
+    }
+    return List.copyOf(out);
+  }
+
+  /** nbf, exp, iat in upstream's order, inclusive of the leeway; legacy tokens get no time checks. */
+  private void checkTime(UnverifiedToken u, Instant now) {
+    if (u.kind() == TokenKind.LEGACY) {
+      return;
+    }
+    if (u.nbf != null && now.plus(leeway).isBefore(u.nbf)) {
+      throw new Failure(Reason.NOT_YET_VALID, "service account token is not valid yet",
+          "now " + now + " is before nbf " + u.nbf + " minus leeway " + leeway.toSeconds() + "s");
+    }
+    if (u.exp != null && now.minus(leeway).isAfter(u.exp)) {
+      throw new Failure(Reason.EXPIRED, "service account token has expired",
+          "now " + now + " is after exp " + u.exp + " plus leeway " + leeway.toSeconds() + "s");
+    }
+    if (u.iat != null && now.plus(leeway).isBefore(u.iat)) {
+      throw new Failure(Reason.ISSUED_IN_FUTURE, "service account token is issued in the future",
+          "now " + now + " is before iat " + u.iat + " minus leeway " + leeway.toSeconds() + "s");
+    }
+  }
+
+  private static Failure issuerMismatch(@Nullable String iss, Set<String> accepted) {
+    List<String> sorted = new ArrayList<>(accepted);
+    java.util.Collections.sort(sorted);
+    return new Failure(Reason.ISSUER_MISMATCH,
+        iss == null ? "token has no issuer" : "token issuer \"" + printable(iss) + "\" is invalid",
+        "expected one of " + goQuote(sorted));
+  }
+
+  private void evict(Map<String, Cached> c, Instant now) {
+    Iterator<Cached> it = c.values().iterator();
+    while (it.hasNext()) {
+      Instant exp = it.next().token.claims().exp;
+      if (exp != null && now.minus(leeway).isAfter(exp)) {
+        it.remove();
+      }
+    }
+    int target = cacheSize - Math.max(1, cacheSize / 10);
+    it = c.values().iterator();
+    while (c.size() > target && it.hasNext()) {
+      it.next();
+      it.remove();
+    }
+  }
+
+  /** Go's {@code %q} of a string slice: {@code ["a" "b"]}. */
+  static String goQuote(List<String> values) {
+    StringBuilder sb = new StringBuilder("[");
+    for (int i = 0; i < values.size(); i++) {
+      if (i > 0) {
+        sb.append(' ');
+      }
+      sb.append('"');
+      String v = values.get(i);
+      for (int k = 0; k < v.length(); k++) {
+        char ch = v.charAt(k);
+        if (ch == '"' || ch == '\\') {
+          sb.append('\\').append(ch);
+        } else if (ch < 0x20 || ch == 0x7f) {
+          sb.append(String.format("\\x%02x", (int) ch));
+        } else {
+          sb.append(ch);
+        }
+      }
+      sb.append('"');
+    }
+    return sb.append(']').toString();
+  }
+
+  private static String printable(String s) {
+    String t = s.length() > 64 ? s.substring(0, 64) + "..." : s;
+    StringBuilder sb = new StringBuilder(t.length());
+    for (int i = 0; i < t.length(); i++) {
+      char ch = t.charAt(i);
+      sb.append(ch < 0x20 || ch == 0x7f ? '?' : ch);
+    }
+    return sb.toString();
+  }
+
+  @Override
+  public String toString() {
+    return "TokenValidator{issuers=" + issuers + ", audiences=" + requestedAudiences + ", keys=" + keys
+        + ", leeway=" + leeway + ", allowLegacy=" + allowLegacy + "}";
+  }
+
+  /**
+   * Settings of a {@link TokenValidator}. Each argument is checked when given. Not thread-safe;
+   * build once and share the validator.
+   */
+  public static final class Builder {
+    private final Set<String> issuers = new LinkedHashSet<>();
+    private final Set<String> audiences = new LinkedHashSet<>();
+    private @Nullable List<String> apiAudiences;
+    private @Nullable KeySource keys;
+    private Clock clock = Clock.systemUTC();
+    private Duration leeway = DEFAULT_LEEWAY;
+    private boolean allowLegacy;
+    private int cacheSize = DEFAULT_CACHE_SIZE;
+
+    private Builder() {}
+
+    /**
+     * Accept tokens with this {@code iss} (exact string match, as upstream; a trailing slash
+     * matters). Repeatable: any of the configured issuers is accepted.
+     *
+     * @throws IllegalArgumentException if empty
+     */
+    public Builder issuer(String issuer) {
+      if (Objects.requireNonNull(issuer, "issuer").isEmpty()) {
+        throw new IllegalArgumentException("issuer must not be empty");
+      }
+      issuers.add(issuer);
+      return this;
+    }
+
+    /** Accept any of these issuers; see {@link #issuer(String)}. */
+    public Builder issuers(Collection<String> values) {
+      values.forEach(this::issuer);
+      return this;
+    }
+
+    /**
+     * Require this audience; repeatable, any of them is enough. Default: the API audiences (see
+     * {@link #apiAudiences(Collection)}), as the API server does.
+     *
+     * @throws IllegalArgumentException if empty
+     */
+    public Builder audience(String audience) {
+      if (Objects.requireNonNull(audience, "audience").isEmpty()) {
+        throw new IllegalArgumentException("audience must not be empty");
+      }
+      audiences.add(audience);
+      return this;
+    }
+
+    /** Require any of these audiences; see {@link #audience(String)}. */
+    public Builder audiences(Collection<String> values) {
+      values.forEach(this::audience);
+      return this;
+    }
+
+    /**
+     * The implicit audiences (the API server's {@code --api-audiences}): what a token without
+     * {@code aud} is taken to be for, and what is required when no {@link #audience(String)} is
+     * set. Default: the issuers. With none at all, the audience check is skipped, as upstream.
+     */
+    public Builder apiAudiences(Collection<String> values) {
+      List<String> l = new ArrayList<>();
+      for (String v : values) {
+        if (Objects.requireNonNull(v, "audience").isEmpty()) {
+          throw new IllegalArgumentException("API audience must not be empty");
+        }
+        l.add(v);
+      }
+      this.apiAudiences = l;
+      return this;
+    }
+
+    /** Where the verification keys come from. Required. */
+    public Builder keys(KeySource source) {
+      this.keys = Objects.requireNonNull(source, "source");
+      return this;
+    }
+
+    /**
+     * Verify with these public keys.
+     *
+     * @throws IllegalArgumentException if a key is neither RSA nor EC
+     */
+    public Builder keys(PublicKey... publicKeys) {
+      return keys(KeySource.of(publicKeys));
+    }
+
+    /** The clock that says what now is; default {@link Clock#systemUTC()}. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * Tolerance for clock skew on {@code nbf}, {@code exp} and {@code iat}; default 60 s.
+     *
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder leeway(Duration leeway) {
+      if (Objects.requireNonNull(leeway, "leeway").isNegative()) {
+        throw new IllegalArgumentException("leeway must not be negative: " + leeway);
+      }
+      this.leeway = leeway;
+      return this;
+    }
+
+    /**
+     * Accept legacy (Secret-based) tokens, under the issuer {@code kubernetes/serviceaccount} or a
+     * configured one, with no time checks (they never expire), as upstream. Default: refused with
+     * {@code LEGACY_TOKEN_NOT_ALLOWED}.
+     */
+    public Builder allowLegacyTokens(boolean allow) {
+      this.allowLegacy = allow;
+      return this;
+    }
+
+    /**
+     * How many validated tokens to remember; 0 turns the cache off. Default 10,000.
+     *
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder cacheSize(int size) {
+      if (size < 0) {
+        throw new IllegalArgumentException("cacheSize must not be negative: " + size);
+      }
+      this.cacheSize = size;
+      return this;
+    }
+
+    /**
+     * The validator.
+     *
+     * @throws IllegalStateException if no keys are set, or no issuer is set and legacy tokens are not allowed
+     */
+    public TokenValidator build() {
+      if (keys == null) {
+        throw new IllegalStateException("keys(..) is required");
+      }
+      if (issuers.isEmpty() && !allowLegacy) {
+        throw new IllegalStateException("at least one issuer(..) is required, unless legacy tokens are allowed");
+      }
+      return new TokenValidator(this);
+    }
+  }
+}

@@ -1,0 +1,82 @@
+package dev.saidentity.core;
+
+import dev.saidentity.core.TokenValidationException.Reason;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The outcome of {@link TokenValidator#tryValidate(String)}: a validated token, or a reason and
+ * message; no exception is created on a refusal, which suits hot paths. Immutable.
+ *
+ * <pre>{@code
+ * ValidationResult r = validator.tryValidate(bearer);
+ * if (!r.isValid()) {
+ *   return unauthorized(r.reason().orElseThrow() + ": " + r.message());
+ * }
+ * }</pre>
+ */
+public final class ValidationResult {
+
+  private final @Nullable ValidatedToken token;
+  private final @Nullable Reason reason;
+  private final String upstream;
+  private final String message;
+
+  private ValidationResult(@Nullable ValidatedToken token, @Nullable Reason reason, String upstream, String message) {
+    this.token = token;
+    this.reason = reason;
+    this.upstream = upstream;
+    this.message = message;
+  }
+
+  static ValidationResult valid(ValidatedToken token) {
+    return new ValidationResult(token, null, "", "");
+  }
+
+  static ValidationResult invalid(Reason reason, String upstream, String message) {
+    return new ValidationResult(null, reason, upstream, message);
+  }
+
+  /** Whether the token is valid. */
+  public boolean isValid() {
+    return token != null;
+  }
+
+  /** The validated token, when valid. */
+  public Optional<ValidatedToken> token() {
+    return Optional.ofNullable(token);
+  }
+
+  /** Why the token was refused, when invalid. */
+  public Optional<Reason> reason() {
+    return Optional.ofNullable(reason);
+  }
+
+  /** The refusal's message (facts included), empty when valid. */
+  public String message() {
+    return message;
+  }
+
+  /** The Kubernetes API server's wording of the refusal, empty when valid. */
+  public String upstreamMessage() {
+    return upstream;
+  }
+
+  /**
+   * The validated token.
+   *
+   * @throws TokenValidationException when invalid
+   */
+  public ValidatedToken orElseThrow() {
+    if (token != null) {
+      return token;
+    }
+    String details = message.length() > upstream.length() + 2 ? message.substring(upstream.length() + 2) : "";
+    throw new TokenValidationException(reason, upstream, details);
+  }
+
+  @Override
+  public String toString() {
+    return token != null ? "ValidationResult{valid, " + token + "}" : "ValidationResult{" + reason + ": " + message + "}";
+  }
+}

@@ -1,0 +1,147 @@
+package dev.saidentity.core.internal;
+
+import java.io.ByteArrayInputStream;
+import java.math.BigInteger;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.security.interfaces.RSAPrivateCrtKey;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.security.spec.RSAPublicKeySpec;
+import java.security.spec.X509EncodedKeySpec;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads public keys from PEM text the way the API server's {@code --service-account-key-file} does:
+ * any number of blocks, public keys ({@code PUBLIC KEY}, {@code RSA PUBLIC KEY}), certificates, or
+ * private keys ({@code RSA PRIVATE KEY}, {@code EC PRIVATE KEY}, {@code PRIVATE KEY}) from which the
+ * public key is taken. Private key material is never kept.
+ */
+public final class Pem {
+
+  private static final Pattern BLOCK =
+      Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----\\s*([A-Za-z0-9+/=\\s]*?)\\s*-----END \\1-----");
+  private static final byte[] EC_PUBLIC_KEY_OID = {0x06, 0x07, 0x2A, (byte) 0x86, 0x48, (byte) 0xCE, 0x3D, 0x02, 0x01};
+
+  private Pem() {}
+
+  /** Blocks of one PEM document: type and DER bytes. */
+  public static List<Object[]> blocks(String pem) {
+    List<Object[]> out = new ArrayList<>();
+    Matcher m = BLOCK.matcher(pem);
+    while (m.find()) {
+      byte[] der;
+      try {
+        der = Base64.getMimeDecoder().decode(m.group(2));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("PEM block " + m.group(1) + " is not valid base64");
+      }
+      out.add(new Object[] {m.group(1), der});
+    }
+    return out;
+  }
+
+  /**
+   * Every public key in the text, in order.
+   *
+   * @throws IllegalArgumentException if there is none or a block cannot be read
+   */
+  public static List<PublicKey> publicKeys(String pem) {
+    List<PublicKey> keys = new ArrayList<>();
+    int index = 0;
+    for (Object[] block : blocks(pem)) {
+      index++;
+      String type = (String) block[0];
+      byte[] der = (byte[]) block[1];
+      try {
+        PublicKey k = read(type, der);
+        if (k != null) {
+          keys.add(k);
+        }
+      } catch (GeneralSecurityException | IllegalArgumentException e) {
+        throw new IllegalArgumentException("PEM block " + index + " (" + type + ") is not a readable RSA or EC key: "
+            + e.getClass().getSimpleName());
+      }
+    }
+    if (keys.isEmpty()) {
+      throw new IllegalArgumentException("no PEM public key, certificate or private key found");
+    }
+    return keys;
+  }
+
+  private static PublicKey read(String type, byte[] der) throws GeneralSecurityException {
+    switch (type) {
+      case "PUBLIC KEY":
+        return spki(der);
+      case "RSA PUBLIC KEY": {
+        List<Der.Tlv> f = Der.parse(der).children();
+        return KeyFactory.getInstance("RSA").generatePublic(new RSAPublicKeySpec(f.get(0).integer(), f.get(1).integer()));
+      }
+      case "CERTIFICATE": {
+        X509Certificate c = (X509Certificate) CertificateFactory.getInstance("X.509")
+            .generateCertificate(new ByteArrayInputStream(der));
+        return c.getPublicKey();
+      }
+      case "RSA PRIVATE KEY": {
+        List<Der.Tlv> f = Der.parse(der).children();
+        BigInteger n = f.get(1).integer();
+        BigInteger e = f.get(2).integer();
+        return KeyFactory.getInstance("RSA").generatePublic(new RSAPublicKeySpec(n, e));
+      }
+      case "EC PRIVATE KEY":
+        return ecFromSec1(der, null);
+      case "PRIVATE KEY":
+        return fromPkcs8(der);
+      default:
+        throw new IllegalArgumentException("unsupported PEM block type " + type);
+    }
+  }
+
+  private static PublicKey spki(byte[] der) throws GeneralSecurityException {
+    try {
+      return KeyFactory.getInstance("RSA").generatePublic(new X509EncodedKeySpec(der));
+    } catch (GeneralSecurityException e) {
+      return KeyFactory.getInstance("EC").generatePublic(new X509EncodedKeySpec(der));
+    }
+  }
+
+  private static PublicKey fromPkcs8(byte[] der) throws GeneralSecurityException {
+    List<Der.Tlv> f = Der.parse(der).children();
+    List<Der.Tlv> algId = f.get(1).children();
+    byte[] algOid = Der.encode(Der.OID, algId.get(0).value);
+    if (java.util.Arrays.equals(algOid, EC_PUBLIC_KEY_OID)) {
+      return ecFromSec1(f.get(2).value, Der.encode(Der.OID, algId.get(1).value));
+    }
+    PrivateKey k = KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(der));
+    if (!(k instanceof RSAPrivateCrtKey)) {
+      throw new IllegalArgumentException("RSA private key without public exponent");
+    }
+    RSAPrivateCrtKey crt = (RSAPrivateCrtKey) k;
+    return KeyFactory.getInstance("RSA").generatePublic(new RSAPublicKeySpec(crt.getModulus(), crt.getPublicExponent()));
+  }
+
+  /** SEC1 ECPrivateKey: version, privateKey, [0] parameters, [1] publicKey. The public key must be embedded. */
+  private static PublicKey ecFromSec1(byte[] der, byte @org.jspecify.annotations.Nullable [] curveOid) throws GeneralSecurityException {
+    byte[] oid = curveOid;
+    byte[] publicBits = null;
+    for (Der.Tlv t : Der.parse(der).children()) {
+      if (t.tag == 0xA0) {
+        oid = Der.encode(Der.OID, Der.parse(t.value).value);
+      } else if (t.tag == 0xA1) {
+        publicBits = Der.parse(t.value).value;
+      }
+    }
+    if (oid == null || publicBits == null) {
+      throw new IllegalArgumentException("EC private key without its curve or embedded public key");
+    }
+    byte[] spki = Der.encode(Der.SEQUENCE, Der.encode(Der.SEQUENCE, EC_PUBLIC_KEY_OID, oid), Der.encode(Der.BIT_STRING, publicBits));
+    return KeyFactory.getInstance("EC").generatePublic(new X509EncodedKeySpec(spki));
+  }
+}

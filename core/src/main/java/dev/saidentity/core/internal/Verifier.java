@@ -1,0 +1,111 @@
+package dev.saidentity.core.internal;
+
+import java.math.BigInteger;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.Provider;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.interfaces.ECPublicKey;
+import java.security.spec.X509EncodedKeySpec;
+import java.util.Arrays;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Signature verification with {@code java.security}, one cached {@link Signature} per algorithm and
+ * thread. ES signatures must be exactly R‖S of the curve's size with 0 &lt; R, S &lt; n (refusing
+ * CVE-2022-21449 forgeries before they reach the provider). When BouncyCastle's provider is on the
+ * class path it verifies ES signatures (its custom-curve arithmetic is many times faster than the
+ * JDK's); set the system property {@code saidentity.bouncycastle=false} to keep the JDK's.
+ */
+public final class Verifier {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Verifier.class);
+  private static final Alg[] ALGS = Alg.values();
+  private static final @Nullable Provider BC = loadBouncyCastle();
+
+  private static final ThreadLocal<Signature[]> JDK = ThreadLocal.withInitial(() -> new Signature[ALGS.length]);
+  private static final ThreadLocal<Signature[]> BCS = ThreadLocal.withInitial(() -> new Signature[ALGS.length]);
+
+  private Verifier() {}
+
+  private static @Nullable Provider loadBouncyCastle() {
+    if ("false".equalsIgnoreCase(System.getProperty("saidentity.bouncycastle"))) {
+      return null;
+    }
+    try {
+      Class<?> c = Class.forName("org.bouncycastle.jce.provider.BouncyCastleProvider", true, Verifier.class.getClassLoader());
+      Provider p = (Provider) c.getDeclaredConstructor().newInstance();
+      LOG.debug("BouncyCastle {} verifies ES signatures", p.getVersionStr());
+      return p;
+    } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /** Whether BouncyCastle verifies ES signatures in this JVM. */
+  public static boolean bouncyCastleActive() {
+    return BC != null;
+  }
+
+  static @Nullable PublicKey toBouncyCastle(PublicKey key) {
+    if (BC == null) {
+      return null;
+    }
+    try {
+      return KeyFactory.getInstance("EC", BC).generatePublic(new X509EncodedKeySpec(key.getEncoded()));
+    } catch (GeneralSecurityException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /** Whether the token's signature verifies with the key under the algorithm. */
+  public static boolean verify(ParsedToken t, Alg alg, VerificationKey k) {
+    if (!k.compatible(alg)) {
+      return false;
+    }
+    byte[] sig = t.signature;
+    if (alg.ec && !validEcSignature(sig, alg, (ECPublicKey) k.key)) {
+      return false;
+    }
+    try {
+      Signature s;
+      if (alg.ec && k.bcKey != null) {
+        s = signature(BCS.get(), alg, BC);
+        s.initVerify(k.bcKey);
+      } else {
+        s = signature(JDK.get(), alg, null);
+        s.initVerify(k.key);
+        if (alg.pss != null) {
+          s.setParameter(alg.pss);
+        }
+      }
+      s.update(t.bytes, 0, t.signingInputLength);
+      return s.verify(sig);
+    } catch (GeneralSecurityException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  private static Signature signature(Signature[] cache, Alg alg, @Nullable Provider provider) throws GeneralSecurityException {
+    Signature s = cache[alg.ordinal()];
+    if (s == null) {
+      s = provider == null ? Signature.getInstance(alg.jcaName) : Signature.getInstance(alg.bcName(), provider);
+      cache[alg.ordinal()] = s;
+    }
+    return s;
+  }
+
+  private static boolean validEcSignature(byte[] sig, Alg alg, ECPublicKey key) {
+    int n = alg.coordinateBytes;
+    if (sig.length != 2 * n) {
+      return false;
+    }
+    BigInteger order = key.getParams().getOrder();
+    BigInteger r = new BigInteger(1, Arrays.copyOfRange(sig, 0, n));
+    BigInteger s = new BigInteger(1, Arrays.copyOfRange(sig, n, 2 * n));
+    return r.signum() > 0 && s.signum() > 0 && r.compareTo(order) < 0 && s.compareTo(order) < 0;
+  }
+}
