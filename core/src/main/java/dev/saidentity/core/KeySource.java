@@ -57,24 +57,21 @@ public abstract class KeySource {
   /**
    * Fixed RSA or EC public keys.
    *
-   * @throws IllegalArgumentException if a key is neither RSA nor EC, or none is given
+   * @throws IllegalArgumentException if a key is neither RSA nor EC
    */
   public static KeySource of(PublicKey... keys) {
     return of(List.of(keys));
   }
 
   /**
-   * Fixed RSA or EC public keys.
+   * Fixed RSA or EC public keys. With none, every token is refused with {@code UNKNOWN_KEY}.
    *
-   * @throws IllegalArgumentException if a key is neither RSA nor EC, or none is given
+   * @throws IllegalArgumentException if a key is neither RSA nor EC
    */
   public static KeySource of(Collection<? extends PublicKey> keys) {
     List<VerificationKey> out = new ArrayList<>();
     for (PublicKey k : keys) {
       out.add(new VerificationKey(Objects.requireNonNull(k, "key"), null));
-    }
-    if (out.isEmpty()) {
-      throw new IllegalArgumentException("no keys given");
     }
     return new StaticKeySource(new KeySet(out));
   }

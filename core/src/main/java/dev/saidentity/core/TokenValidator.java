@@ -52,6 +52,7 @@ public final class TokenValidator {
   public static final String LEGACY_ISSUER = "kubernetes/serviceaccount";
   /** 60 seconds, upstream's leeway for {@code nbf}, {@code exp} and {@code iat}. */
   public static final Duration DEFAULT_LEEWAY = Duration.ofSeconds(60);
+  private static final String CRYPTO_FAILURE = "go-jose/go-jose: error in cryptographic primitive";
   /** 10,000 validated tokens. */
   public static final int DEFAULT_CACHE_SIZE = 10_000;
 
@@ -161,8 +162,9 @@ public final class TokenValidator {
     String algName = Objects.requireNonNull(parsed.header.alg);
     Alg alg = Alg.of(algName);
     if (alg == null) {
-      throw new Failure(Reason.UNSUPPORTED_ALGORITHM, "unsupported signing algorithm",
-          "\"" + printable(algName) + "\" is not one of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512");
+      // Upstream has no allow-list: every verifier fails, with go-jose's crypto error.
+      throw new Failure(Reason.UNSUPPORTED_ALGORITHM, CRYPTO_FAILURE,
+          "unsupported signing algorithm \"" + printable(algName) + "\" is not one of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512");
     }
     UnverifiedToken u = UnverifiedToken.of(parsed);
     String iss = parsed.claims.iss;
@@ -218,7 +220,7 @@ public final class TokenValidator {
         return k;
       }
     }
-    throw new Failure(Reason.INVALID_SIGNATURE, "go-jose/go-jose: error in cryptographic primitive",
+    throw new Failure(Reason.INVALID_SIGNATURE, CRYPTO_FAILURE,
         "the " + alg + " signature does not verify with any of the " + tried + " candidate keys");
   }
 
