@@ -130,6 +130,22 @@ public abstract class KeySource {
     return RemoteKeySource.jwks(uri).build();
   }
 
+  /**
+   * Keys from all of these sources together (for example a PEM file and a JWKS URL during a key
+   * migration).
+   *
+   * @throws IllegalArgumentException if none is given
+   */
+  public static KeySource anyOf(KeySource... sources) {
+    if (sources.length == 0) {
+      throw new IllegalArgumentException("no key sources given");
+    }
+    if (sources.length == 1) {
+      return Objects.requireNonNull(sources[0], "source");
+    }
+    return new CompositeKeySource(List.of(sources));
+  }
+
   static KeySet jwks(String json, String what) {
     List<VerificationKey> keys;
     try {
@@ -148,6 +164,65 @@ public abstract class KeySource {
       return Files.readString(file);
     } catch (IOException | RuntimeException e) {
       throw new KeySourceException("cannot read " + file + ": " + e.getClass().getSimpleName(), e);
+    }
+  }
+
+  /** Several sources; their key sets are merged, rebuilt only when one of them changes. */
+  static final class CompositeKeySource extends KeySource {
+    private final List<KeySource> sources;
+    private volatile List<KeySet> last = List.of();
+    private volatile KeySet merged = KeySet.EMPTY;
+
+    CompositeKeySource(List<KeySource> sources) {
+      this.sources = sources;
+    }
+
+    private KeySet merge(List<KeySet> sets) {
+      List<KeySet> prev = last;
+      boolean same = prev.size() == sets.size();
+      for (int i = 0; same && i < sets.size(); i++) {
+        same = prev.get(i) == sets.get(i);
+      }
+      if (same) {
+        return merged;
+      }
+      List<VerificationKey> all = new ArrayList<>();
+      sets.forEach(s -> all.addAll(s.all()));
+      KeySet m = new KeySet(all);
+      merged = m;
+      last = sets;
+      return m;
+    }
+
+    @Override
+    KeySet current(Instant now) {
+      List<KeySet> sets = new ArrayList<>(sources.size());
+      sources.forEach(s -> sets.add(s.current(now)));
+      return merge(sets);
+    }
+
+    @Override
+    KeySet unknownKid(Instant now) {
+      List<KeySet> sets = new ArrayList<>(sources.size());
+      sources.forEach(s -> sets.add(s.unknownKid(now)));
+      return merge(sets);
+    }
+
+    @Override
+    String unavailableReason() {
+      StringBuilder sb = new StringBuilder();
+      for (KeySource s : sources) {
+        String r = s.unavailableReason();
+        if (!r.isEmpty()) {
+          sb.append(sb.length() == 0 ? "" : "; ").append(r);
+        }
+      }
+      return sb.toString();
+    }
+
+    @Override
+    public String toString() {
+      return "KeySource.anyOf" + sources;
     }
   }
 

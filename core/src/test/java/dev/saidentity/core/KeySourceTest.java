@@ -79,10 +79,14 @@ class KeySourceTest {
         .hasMessage("JWKS document has no RSA or EC signature key");
     assertThatThrownBy(() -> KeySource.fromJwks("{\"keys\":[]}"))
         .isInstanceOf(KeySourceException.class)
-        .hasMessageStartingWith("cannot read JWKS document: not a valid JWK set");
+        .hasMessage("JWKS document has no RSA or EC signature key");
     assertThatThrownBy(() -> KeySource.fromJwks("[1,2]"))
         .isInstanceOf(KeySourceException.class)
-        .hasMessageStartingWith("cannot read JWKS document: not a valid JWK set");
+        .hasMessage("cannot read JWKS document: not a JWK set: expected an object with a \"keys\" array");
+    String offCurve = "{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"AQ\",\"y\":\"AQ\"}]}";
+    assertThatThrownBy(() -> KeySource.fromJwks(offCurve))
+        .isInstanceOf(KeySourceException.class)
+        .hasMessage("cannot read JWKS document: key 1 is not a valid EC key: the point (x, y) is not on P-256");
     assertThatThrownBy(() -> KeySource.fromPemFile(dir.resolve("missing.pem")))
         .isInstanceOf(KeySourceException.class)
         .hasMessageContaining("missing.pem")
