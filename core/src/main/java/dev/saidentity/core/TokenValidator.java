@@ -65,7 +65,7 @@ public final class TokenValidator {
   private final Duration leeway;
   private final boolean allowLegacy;
   private final int cacheSize;
-  private final @Nullable Map<String, Cached> cache;
+  private final @Nullable Map<CacheKey, Cached> cache;
 
   private TokenValidator(Builder b) {
     this.issuers = Set.copyOf(b.issuers);
@@ -129,6 +129,35 @@ public final class TokenValidator {
     }
   }
 
+  /**
+   * A token as a cache key: hashed over its last 32 characters (the signature's end, which no one
+   * can choose without the signing key) so that a token arriving as a new String is not hashed over
+   * its full kilobyte; equality is still the whole token.
+   */
+  private static final class CacheKey {
+    final String token;
+    final int hash;
+
+    CacheKey(String token) {
+      this.token = token;
+      int h = token.length();
+      for (int i = Math.max(0, token.length() - 32); i < token.length(); i++) {
+        h = 31 * h + token.charAt(i);
+      }
+      this.hash = h;
+    }
+
+    @Override
+    public boolean equals(@Nullable Object o) {
+      return o instanceof CacheKey && ((CacheKey) o).token.equals(token);
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
+  }
+
   private static final class Cached {
     final ValidatedToken token;
     final VerificationKey key;
@@ -140,22 +169,24 @@ public final class TokenValidator {
   }
 
   private ValidatedToken check(String token, Instant now) {
-    Map<String, Cached> c = cache;
+    Map<CacheKey, Cached> c = cache;
+    CacheKey key = null;
     if (c != null) {
-      Cached hit = c.get(token);
+      key = new CacheKey(token);
+      Cached hit = c.get(key);
       if (hit != null) {
         if (keys.current(now).contains(hit.key)) {
           try {
             checkTime(hit.token.claims(), now);
           } catch (Failure f) {
             if (f.reason() == Reason.EXPIRED) {
-              c.remove(token, hit);
+              c.remove(key, hit);
             }
             throw f;
           }
           return hit.token.at(now);
         }
-        c.remove(token, hit);
+        c.remove(key, hit);
       }
     }
     ParsedToken parsed = ParsedToken.parse(token);
@@ -181,19 +212,19 @@ public final class TokenValidator {
       throw issuerMismatch(iss, issuers);
     }
 
-    VerificationKey key = verify(parsed, alg, now);
+    VerificationKey verifiedBy = verify(parsed, alg, now);
 
     if (u.kind() == TokenKind.PROJECTED && u.exp == null) {
       throw new Failure(Reason.MISSING_CLAIM, "exp claim is missing", "a projected token must carry exp");
     }
     List<String> auds = audiences(u);
     checkTime(u, now);
-    ValidatedToken v = new ValidatedToken(u, auds, key.kid(), now);
-    if (c != null) {
+    ValidatedToken v = new ValidatedToken(u, auds, verifiedBy.kid(), now);
+    if (c != null && key != null) {
       if (c.size() >= cacheSize) {
         evict(c, now);
       }
-      c.put(token, new Cached(v, key));
+      c.put(key, new Cached(v, verifiedBy));
     }
     return v;
   }
@@ -273,7 +304,7 @@ public final class TokenValidator {
         "expected one of " + goQuote(sorted));
   }
 
-  private void evict(Map<String, Cached> c, Instant now) {
+  private void evict(Map<CacheKey, Cached> c, Instant now) {
     Iterator<Cached> it = c.values().iterator();
     while (it.hasNext()) {
       Instant exp = it.next().token.claims().exp;
