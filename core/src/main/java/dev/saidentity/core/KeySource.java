@@ -91,6 +91,20 @@ public abstract class KeySource {
   }
 
   /**
+   * The public keys in PEM text (public keys, certificates, or the public half of private keys),
+   * in order.
+   *
+   * @throws KeySourceException when the text holds no readable key
+   */
+  public static List<PublicKey> publicKeysFromPem(String pem) {
+    try {
+      return List.copyOf(Pem.publicKeys(pem));
+    } catch (IllegalArgumentException e) {
+      throw new KeySourceException("cannot read keys from PEM: " + e.getMessage(), e);
+    }
+  }
+
+  /**
    * Every key in a PEM file (see {@link #fromPem(String)}).
    *
    * @throws KeySourceException when the file cannot be read or holds no readable key
