@@ -9,7 +9,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 
 /** Whatever the input, decoding and validation end in a result or a typed refusal: nothing else. */
-class FuzzProperties {
+class FuzzPropertiesTest {
 
   static final String GOOD = Vectors.token("tokens/bound-pod-warnafter.jwt");
   static final TokenValidator VALIDATOR = Vectors.bound(Vectors.NOW).build();
