@@ -125,19 +125,26 @@ public final class FakeTokenIssuer {
 
   /** The JWKS the API server would serve at {@code /openid/v1/jwks}, byte for byte. */
   public String jwks() {
-    return metadata(issuer + OidcMetadata.JWKS_PATH).jwks();
+    // The key set does not depend on the issuer; any valid https issuer renders it.
+    return OidcMetadata.create("https://issuer.invalid", "https://issuer.invalid" + OidcMetadata.JWKS_PATH, null,
+        List.of(keys.getPublic())).jwks();
   }
 
   /**
    * The discovery document the API server would serve for this issuer, with the given {@code
-   * jwks_uri}.
+   * jwks_uri}. The API server serves it only for an https issuer; for a plain-HTTP fake (an
+   * {@code http://127.0.0.1} issuer) the same fields are rendered without that check.
    */
   public String openIdConfiguration(String jwksUri) {
-    return metadata(jwksUri).openIdConfiguration();
-  }
-
-  OidcMetadata metadata(String jwksUri) {
-    return OidcMetadata.create(issuer, jwksUri, null, List.of(keys.getPublic()));
+    if (issuer.startsWith("https://") && jwksUri.startsWith("https://")) {
+      return OidcMetadata.create(issuer, jwksUri, null, List.of(keys.getPublic())).openIdConfiguration();
+    }
+    StringBuilder sb = new StringBuilder("{\"issuer\":");
+    GoJson.quote(sb, issuer);
+    sb.append(",\"jwks_uri\":");
+    GoJson.quote(sb, jwksUri);
+    return sb.append(",\"response_types_supported\":[\"id_token\"],\"subject_types_supported\":[\"public\"],")
+        .append("\"id_token_signing_alg_values_supported\":[\"").append(algName).append("\"]}").toString();
   }
 
   /** A key source holding this issuer's key. */

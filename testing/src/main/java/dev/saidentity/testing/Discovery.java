@@ -1,0 +1,218 @@
+package dev.saidentity.testing;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/** The discovery documents kubectl and client-java read: /version, /api, /apis, resource lists, /openapi/v3. */
+final class Discovery {
+
+  static final String KUBE_VERSION_MINOR = "33";
+
+  private Discovery() {}
+
+  static JsonObject version() {
+    JsonObject v = new JsonObject();
+    v.addProperty("major", "1");
+    v.addProperty("minor", KUBE_VERSION_MINOR);
+    v.addProperty("gitVersion", "v1." + KUBE_VERSION_MINOR + ".0-sa-identity-fake");
+    v.addProperty("gitCommit", "0000000000000000000000000000000000000000");
+    v.addProperty("gitTreeState", "clean");
+    v.addProperty("buildDate", "2026-01-01T00:00:00Z");
+    v.addProperty("goVersion", "go1.24.0");
+    v.addProperty("compiler", "gc");
+    v.addProperty("platform", "linux/amd64");
+    return v;
+  }
+
+  static JsonObject coreVersions(String serverAddress) {
+    JsonObject o = new JsonObject();
+    o.addProperty("kind", "APIVersions");
+    o.add("versions", Rbac.arr("v1"));
+    JsonArray cidrs = new JsonArray();
+    JsonObject c = new JsonObject();
+    c.addProperty("clientCIDR", "0.0.0.0/0");
+    c.addProperty("serverAddress", serverAddress);
+    cidrs.add(c);
+    o.add("serverAddressByClientCIDRs", cidrs);
+    return o;
+  }
+
+  static Set<String> groups() {
+    Set<String> g = new LinkedHashSet<>();
+    for (ResourceType r : ResourceType.ALL) {
+      if (!r.group.isEmpty()) {
+        g.add(r.group);
+      }
+    }
+    return g;
+  }
+
+  static JsonObject groupList() {
+    JsonObject o = new JsonObject();
+    o.addProperty("kind", "APIGroupList");
+    o.addProperty("apiVersion", "v1");
+    JsonArray groups = new JsonArray();
+    for (String g : groups()) {
+      groups.add(group(g));
+    }
+    o.add("groups", groups);
+    return o;
+  }
+
+  static @Nullable JsonObject group(String name) {
+    if (!groups().contains(name)) {
+      return null;
+    }
+    JsonObject gv = new JsonObject();
+    gv.addProperty("groupVersion", name + "/v1");
+    gv.addProperty("version", "v1");
+    JsonObject g = new JsonObject();
+    g.addProperty("kind", "APIGroup");
+    g.addProperty("apiVersion", "v1");
+    g.addProperty("name", name);
+    JsonArray versions = new JsonArray();
+    versions.add(gv);
+    g.add("versions", versions);
+    g.add("preferredVersion", gv.deepCopy());
+    return g;
+  }
+
+  static @Nullable JsonObject resourceList(String group, String version) {
+    JsonArray resources = new JsonArray();
+    for (ResourceType r : ResourceType.ALL) {
+      if (r.group.equals(group) && r.version.equals(version)) {
+        JsonObject o = new JsonObject();
+        o.addProperty("name", r.plural);
+        o.addProperty("singularName", r.kind.toLowerCase(java.util.Locale.ROOT));
+        o.addProperty("namespaced", r.namespaced);
+        o.addProperty("kind", r.kind);
+        o.add("verbs", Rbac.arr(r.verbs.toArray(new String[0])));
+        if (!r.shortNames.isEmpty()) {
+          o.add("shortNames", Rbac.arr(r.shortNames.toArray(new String[0])));
+        }
+        resources.add(o);
+        if (r.plural.equals("serviceaccounts")) {
+          JsonObject token = new JsonObject();
+          token.addProperty("name", "serviceaccounts/token");
+          token.addProperty("singularName", "");
+          token.addProperty("namespaced", true);
+          token.addProperty("group", "authentication.k8s.io");
+          token.addProperty("version", "v1");
+          token.addProperty("kind", "TokenRequest");
+          token.add("verbs", Rbac.arr("create"));
+          resources.add(token);
+        }
+      }
+    }
+    if (resources.isEmpty()) {
+      return null;
+    }
+    JsonObject o = new JsonObject();
+    o.addProperty("kind", "APIResourceList");
+    o.addProperty("apiVersion", "v1");
+    o.addProperty("groupVersion", group.isEmpty() ? version : group + "/" + version);
+    o.add("resources", resources);
+    return o;
+  }
+
+  /** {@code /openapi/v3}: one entry per group-version. */
+  static JsonObject openApiV3Root() {
+    JsonObject paths = new JsonObject();
+    for (String gv : groupVersionPaths().keySet()) {
+      JsonObject ref = new JsonObject();
+      ref.addProperty("serverRelativeURL", "/openapi/v3/" + gv + "?hash=" + Integer.toHexString(gv.hashCode()).toUpperCase(java.util.Locale.ROOT));
+      paths.add(gv, ref);
+    }
+    JsonObject o = new JsonObject();
+    o.add("paths", paths);
+    return o;
+  }
+
+  static Map<String, String[]> groupVersionPaths() {
+    Map<String, String[]> m = new LinkedHashMap<>();
+    m.put("api/v1", new String[] {"", "v1"});
+    for (String g : groups()) {
+      m.put("apis/" + g + "/v1", new String[] {g, "v1"});
+    }
+    return m;
+  }
+
+  /**
+   * An OpenAPI v3 document for a group-version: every stored kind has a PATCH operation with {@code
+   * x-kubernetes-group-version-kind} and a {@code fieldValidation} parameter, which tells kubectl
+   * that the server validates fields itself; schemas allow any field.
+   */
+  static @Nullable JsonObject openApiV3(String groupVersionPath) {
+    String[] gv = groupVersionPaths().get(groupVersionPath);
+    if (gv == null) {
+      return null;
+    }
+    JsonObject paths = new JsonObject();
+    JsonObject schemas = new JsonObject();
+    for (ResourceType r : ResourceType.ALL) {
+      if (!r.group.equals(gv[0]) || !r.version.equals(gv[1])) {
+        continue;
+      }
+      String base = "/" + groupVersionPath + (r.namespaced ? "/namespaces/{namespace}/" : "/") + r.plural;
+      JsonObject gvk = new JsonObject();
+      gvk.addProperty("group", r.group);
+      gvk.addProperty("version", r.version);
+      gvk.addProperty("kind", r.kind);
+      String schemaName = "io.k8s.api." + (r.group.isEmpty() ? "core" : r.group.split("\\.")[0]) + ".v1." + r.kind;
+      JsonObject schema = new JsonObject();
+      schema.addProperty("type", "object");
+      schema.add("x-kubernetes-group-version-kind", arrayOf(gvk));
+      schema.addProperty("x-kubernetes-preserve-unknown-fields", true);
+      schemas.add(schemaName, schema);
+      JsonObject item = new JsonObject();
+      JsonObject fieldValidation = new JsonObject();
+      fieldValidation.addProperty("name", "fieldValidation");
+      fieldValidation.addProperty("in", "query");
+      fieldValidation.addProperty("description", "fieldValidation instructs the server on how to handle objects with unknown or duplicate fields.");
+      JsonObject fvSchema = new JsonObject();
+      fvSchema.addProperty("type", "string");
+      fieldValidation.add("schema", fvSchema);
+      JsonObject post = new JsonObject();
+      post.addProperty("operationId", "create" + r.kind);
+      post.add("x-kubernetes-group-version-kind", gvk.deepCopy());
+      post.addProperty("x-kubernetes-action", "post");
+      post.add("parameters", arrayOf(fieldValidation.deepCopy()));
+      post.add("responses", new JsonObject());
+      JsonObject collection = new JsonObject();
+      collection.add("post", post);
+      paths.add(base, collection);
+      if (!r.virtual) {
+        JsonObject patch = new JsonObject();
+        patch.addProperty("operationId", "patch" + r.kind);
+        patch.add("x-kubernetes-group-version-kind", gvk.deepCopy());
+        patch.addProperty("x-kubernetes-action", "patch");
+        patch.add("parameters", arrayOf(fieldValidation));
+        patch.add("responses", new JsonObject());
+        item.add("patch", patch);
+        paths.add(base + "/{name}", item);
+      }
+    }
+    JsonObject components = new JsonObject();
+    components.add("schemas", schemas);
+    JsonObject info = new JsonObject();
+    info.addProperty("title", "Kubernetes");
+    info.addProperty("version", "v1." + KUBE_VERSION_MINOR + ".0");
+    JsonObject doc = new JsonObject();
+    doc.addProperty("openapi", "3.0.0");
+    doc.add("info", info);
+    doc.add("paths", paths);
+    doc.add("components", components);
+    return doc;
+  }
+
+  private static JsonArray arrayOf(JsonObject o) {
+    JsonArray a = new JsonArray();
+    a.add(o);
+    return a;
+  }
+}
