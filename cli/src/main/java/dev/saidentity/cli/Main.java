@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Kubernetes ServiceAccount identity: decode and validate ServiceAccount tokens.",
-    subcommands = {DecodeCommand.class, ValidateCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {DecodeCommand.class, ValidateCommand.class, FakeClusterCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
   /** Exit code of a refused or undecodable token. */

@@ -549,6 +549,14 @@ public final class FakeKubernetesApiServer implements AutoCloseable {
         user = Authenticator.anonymous();
         authError = StatusError.unauthorized();
       }
+      String impersonate = ex.getRequestHeaders().getFirst("Impersonate-User");
+      if (authError == null && impersonate != null && !impersonate.isBlank()) {
+        try {
+          user = impersonate(user, impersonate, ex.getRequestHeaders().getOrDefault("Impersonate-Group", List.of()));
+        } catch (StatusError e) {
+          authError = e;
+        }
+      }
       requests.add(new RecordedRequest(method, path, rawQuery, headers, body, authError == null ? user.name : "(unauthenticated)",
           clock.instant()));
       Fault fault = nextFault(method, path);
@@ -572,7 +580,7 @@ public final class FakeKubernetesApiServer implements AutoCloseable {
       }
       ApiHandler.Response r;
       if (authError != null) {
-        r = ApiHandler.Response.json(401, authError.toStatus());
+        r = ApiHandler.Response.json(authError.code, authError.toStatus());
       } else if (body.length > MAX_BODY) {
         r = ApiHandler.Response.json(413, new StatusError(413, "RequestEntityTooLarge", "the request body is too large", null).toStatus());
       } else {
@@ -596,6 +604,37 @@ public final class FakeKubernetesApiServer implements AutoCloseable {
       LOG.debug("fake API server: exchange failed: {}", e.toString());
       ex.close();
     }
+  }
+
+  /** Impersonation as the API server does it: the caller needs {@code impersonate} on the user (or ServiceAccount) and groups. */
+  private Rbac.User impersonate(Rbac.User caller, String name, List<String> groups) {
+    boolean sa = name.startsWith(ServiceAccount.USERNAME_PREFIX);
+    Rbac.Attributes a;
+    if (sa) {
+      ServiceAccount target = ServiceAccount.fromUsername(name);
+      a = Rbac.Attributes.resource("impersonate", "", "serviceaccounts", "", target.namespace(), target.name());
+    } else {
+      a = Rbac.Attributes.resource("impersonate", "", "users", "", "", name);
+    }
+    if (!rbac.allowed(caller, a)) {
+      throw new StatusError(403, "Forbidden", (sa ? "serviceaccounts" : "users") + " \"" + name + "\" is forbidden: User \"" + caller.name
+          + "\" cannot impersonate resource \"" + (sa ? "serviceaccounts" : "users") + "\" in API group \"\"", null);
+    }
+    List<String> all = new ArrayList<>();
+    if (sa) {
+      all.addAll(ServiceAccount.fromUsername(name).groups());
+    }
+    for (String g : groups) {
+      if (!rbac.allowed(caller, Rbac.Attributes.resource("impersonate", "", "groups", "", "", g))) {
+        throw new StatusError(403, "Forbidden", "groups \"" + g + "\" is forbidden: User \"" + caller.name
+            + "\" cannot impersonate resource \"groups\" in API group \"\" at the cluster scope", null);
+      }
+      all.add(g);
+    }
+    if (!name.equals("system:anonymous") && !all.contains("system:authenticated")) {
+      all.add("system:authenticated");
+    }
+    return new Rbac.User(name, "", List.copyOf(all), Map.of());
   }
 
   private static String reasonFor(int code) {
