@@ -328,11 +328,15 @@ final class ApiHandler {
 
   private Response create(Request req, ResourceType type, String ns) {
     JsonObject obj = body(req);
-    return Response.json(201, create(type, ns, obj, "All".equals(req.param("dryRun"))));
+    return Response.json(201, create(type, ns, obj, "All".equals(req.param("dryRun")), false));
   }
 
-  /** Creates an object with the controllers' and admission's effects; public to the server's seeding helpers. */
-  JsonObject create(ResourceType type, String ns, JsonObject obj, boolean dryRun) {
+  /**
+   * Creates an object with the controllers' and admission's effects. Over HTTP a given uid is
+   * ignored, as the API server ignores it; seeding ({@code keepUid}) keeps it, so that fixtures can
+   * match tokens minted elsewhere.
+   */
+  JsonObject create(ResourceType type, String ns, JsonObject obj, boolean dryRun, boolean keepUid) {
     JsonObject meta = ObjectStore.meta(obj);
     String name = Rbac.str(meta, "name");
     if (name.isEmpty()) {
@@ -362,7 +366,9 @@ final class ApiHandler {
     if (store.get(type, ns, name) != null) {
       throw StatusError.alreadyExists(type, name);
     }
-    meta.remove("uid");
+    if (!keepUid) {
+      meta.remove("uid");
+    }
     meta.remove("resourceVersion");
     meta.remove("creationTimestamp");
     meta.remove("deletionTimestamp");
@@ -445,6 +451,9 @@ final class ApiHandler {
     String uid = Rbac.str(ObjectStore.meta(sa), "uid");
     ann.addProperty("kubernetes.io/service-account.uid", uid);
     JsonObject data = secret.has("data") && secret.get("data").isJsonObject() ? secret.getAsJsonObject("data") : new JsonObject();
+    if (data.has("token")) {
+      return; // a token is already there (a seeded Secret): the controller leaves it
+    }
     String token = server.issuer().legacy(ServiceAccount.of(ns, saName, uid), name);
     data.addProperty("token", b64(token));
     data.addProperty("namespace", b64(ns));

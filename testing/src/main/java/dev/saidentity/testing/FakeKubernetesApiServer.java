@@ -130,7 +130,10 @@ public final class FakeKubernetesApiServer implements AutoCloseable {
     this.store = new ObjectStore(clock);
     this.rbac = new Rbac(store);
     this.handler = new ApiHandler(this, store, rbac);
-    this.authenticator = new Authenticator(adminToken, issuer.issuer(), apiAudiences, issuer.keySource(), clock, store);
+    List<java.security.PublicKey> verification = new ArrayList<>();
+    verification.add(issuer.publicKey());
+    verification.addAll(b.verificationKeys);
+    this.authenticator = new Authenticator(adminToken, issuer.issuer(), apiAudiences, dev.saidentity.core.KeySource.of(verification), clock, store);
     bootstrap();
     http.createContext("/", this::serve);
     http.start();
@@ -265,7 +268,7 @@ public final class FakeKubernetesApiServer implements AutoCloseable {
       throw new IllegalArgumentException("the fake API server does not serve " + apiVersion + " " + kind);
     }
     try {
-      return handler.create(t, ns, obj, false);
+      return handler.create(t, ns, obj, false, true);
     } catch (StatusError e) {
       throw new IllegalStateException(e.getMessage());
     }
@@ -815,8 +818,29 @@ public final class FakeKubernetesApiServer implements AutoCloseable {
     private @Nullable List<String> apiAudiences;
     private @Nullable Duration maxTokenExpiration;
     private boolean extendTokenExpiration = true;
+    private final List<java.security.PublicKey> verificationKeys = new ArrayList<>();
 
     private Builder() {}
+
+    /**
+     * The token signing key from PEM ({@code RSA PRIVATE KEY} or {@code EC PRIVATE KEY}), like
+     * {@code --service-account-signing-key-file}.
+     *
+     * @throws IllegalArgumentException if it cannot be read
+     */
+    public Builder signingKeyPem(String pem) {
+      this.signingKey = FakeTokenIssuer.readKeyPair(pem);
+      return this;
+    }
+
+    /**
+     * More keys that verify (but do not sign) ServiceAccount tokens, like extra
+     * {@code --service-account-key-file} entries: tokens of a previous key, or of another issuer key.
+     */
+    public Builder verificationKeys(List<java.security.PublicKey> keys) {
+      this.verificationKeys.addAll(keys);
+      return this;
+    }
 
     /** The port; default 0 (an ephemeral port). */
     public Builder port(int value) {

@@ -421,21 +421,7 @@ public final class FakeTokenIssuer {
      * @throws IllegalArgumentException if it cannot be read
      */
     public Builder privateKeyPem(String pem) {
-      try (PEMParser p = new PEMParser(new StringReader(pem))) {
-        Object o = p.readObject();
-        JcaPEMKeyConverter c = new JcaPEMKeyConverter();
-        if (o instanceof PEMKeyPair) {
-          this.keys = c.getKeyPair((PEMKeyPair) o);
-        } else if (o instanceof PrivateKeyInfo) {
-          PrivateKey priv = c.getPrivateKey((PrivateKeyInfo) o);
-          throw new IllegalArgumentException("PKCS#8 " + priv.getAlgorithm()
-              + " keys carry no public key here; use an RSA PRIVATE KEY or EC PRIVATE KEY block, or keyPair(..)");
-        } else {
-          throw new IllegalArgumentException("no RSA or EC private key in the PEM text");
-        }
-      } catch (IOException e) {
-        throw new IllegalArgumentException("cannot read the PEM private key: " + e.getClass().getSimpleName());
-      }
+      this.keys = readKeyPair(pem);
       return this;
     }
 
@@ -449,5 +435,23 @@ public final class FakeTokenIssuer {
     public FakeTokenIssuer build() {
       return new FakeTokenIssuer(this);
     }
+  }
+
+  static KeyPair readKeyPair(String pem) {
+      try (PEMParser p = new PEMParser(new StringReader(pem))) {
+        Object o = p.readObject();
+        JcaPEMKeyConverter c = new JcaPEMKeyConverter();
+        if (o instanceof PEMKeyPair) {
+          return c.getKeyPair((PEMKeyPair) o);
+        } else if (o instanceof PrivateKeyInfo) {
+          PrivateKey priv = c.getPrivateKey((PrivateKeyInfo) o);
+          throw new IllegalArgumentException("PKCS#8 " + priv.getAlgorithm()
+              + " keys carry no public key here; use an RSA PRIVATE KEY or EC PRIVATE KEY block, or keyPair(..)");
+        } else {
+          throw new IllegalArgumentException("no RSA or EC private key in the PEM text");
+        }
+      } catch (IOException e) {
+        throw new IllegalArgumentException("cannot read the PEM private key: " + e.getClass().getSimpleName());
+      }
   }
 }

@@ -55,7 +55,9 @@ final class ObjectStore {
   synchronized JsonObject create(ResourceType type, String namespace, JsonObject obj) {
     JsonObject o = obj.deepCopy();
     JsonObject meta = meta(o);
-    meta.addProperty("uid", UUID.randomUUID().toString());
+    if (Rbac.str(meta, "uid").isEmpty()) {
+      meta.addProperty("uid", UUID.randomUUID().toString());
+    }
     meta.addProperty("resourceVersion", Long.toString(++resourceVersion));
     meta.addProperty("creationTimestamp", now());
     if (type.namespaced) {
