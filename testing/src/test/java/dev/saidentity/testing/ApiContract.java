@@ -229,6 +229,54 @@ abstract class ApiContract {
   }
 
   @Test
+  void otherKinds_patchAndPaging_throughClientJava() throws Exception {
+    io.kubernetes.client.openapi.models.V1Secret secret = core.createNamespacedSecret(ns, new io.kubernetes.client.openapi.models.V1Secret()
+        .metadata(new V1ObjectMeta().name("creds")).putStringDataItem("password", "hunter2").type("Opaque")).execute();
+    assertThat(secret.getMetadata().getUid()).isNotBlank();
+    core.createNamespacedConfigMap(ns, new io.kubernetes.client.openapi.models.V1ConfigMap().metadata(new V1ObjectMeta().name("settings"))
+        .putDataItem("k", "v")).execute();
+    assertThat(core.readNamespacedConfigMap("settings", ns).execute().getData()).containsEntry("k", "v");
+    V1ServiceAccount patched = io.kubernetes.client.util.PatchUtils.patch(V1ServiceAccount.class,
+        () -> core.patchNamespacedServiceAccount("default", ns,
+            new io.kubernetes.client.custom.V1Patch("{\"metadata\":{\"labels\":{\"team\":\"payments\"}}}")).buildCall(null),
+        io.kubernetes.client.custom.V1Patch.PATCH_FORMAT_STRATEGIC_MERGE_PATCH, admin);
+    assertThat(patched.getMetadata().getLabels()).containsEntry("team", "payments");
+    for (int i = 0; i < 5; i++) {
+      createSa("paged-" + i);
+    }
+    io.kubernetes.client.openapi.models.V1ServiceAccountList page1 = core.listNamespacedServiceAccount(ns).limit(2).execute();
+    assertThat(page1.getItems()).hasSize(2);
+    assertThat(page1.getMetadata().getContinue()).isNotBlank();
+    java.util.Set<String> names = new java.util.HashSet<>();
+    page1.getItems().forEach(x -> names.add(x.getMetadata().getName()));
+    String cont = page1.getMetadata().getContinue();
+    while (cont != null && !cont.isEmpty()) {
+      io.kubernetes.client.openapi.models.V1ServiceAccountList page = core.listNamespacedServiceAccount(ns).limit(2)._continue(cont).execute();
+      page.getItems().forEach(x -> names.add(x.getMetadata().getName()));
+      cont = page.getMetadata().getContinue();
+    }
+    assertThat(names).contains("default", "paged-0", "paged-4");
+    assertThat(core.listNamespacedServiceAccount(ns).labelSelector("team=payments").execute().getItems())
+        .extracting(x -> x.getMetadata().getName()).containsExactly("default");
+    io.kubernetes.client.openapi.models.V1Status deleted = core.deleteNamespacedSecret("creds", ns).execute();
+    assertThat(deleted.getStatus()).isEqualTo("Success");
+
+    RbacAuthorizationV1Api rbac = new RbacAuthorizationV1Api(admin);
+    String crName = ns + "-reader";
+    rbac.createClusterRole(new io.kubernetes.client.openapi.models.V1ClusterRole().metadata(new V1ObjectMeta().name(crName))
+        .rules(List.of(new V1PolicyRule().apiGroups(List.of("")).resources(List.of("namespaces")).verbs(List.of("get"))))).execute();
+    try {
+      rbac.createClusterRoleBinding(new io.kubernetes.client.openapi.models.V1ClusterRoleBinding().metadata(new V1ObjectMeta().name(crName))
+          .roleRef(new V1RoleRef().apiGroup("rbac.authorization.k8s.io").kind("ClusterRole").name(crName))
+          .subjects(List.of(new RbacV1Subject().kind("ServiceAccount").name("default").namespace(ns)))).execute();
+      assertThat(rbac.readClusterRoleBinding(crName).execute().getRoleRef().getName()).isEqualTo(crName);
+      rbac.deleteClusterRoleBinding(crName).execute();
+    } finally {
+      rbac.deleteClusterRole(crName).execute();
+    }
+  }
+
+  @Test
   void tokenReview_ofGarbage_isNotAuthenticated() throws Exception {
     V1TokenReview r = review("not-a-token", List.of());
     assertThat(r.getStatus().getAuthenticated()).isFalse();

@@ -57,6 +57,17 @@ class FakePodMountTest {
   }
 
   @Test
+  void legacySecretVolume_hasTheSameKeys() throws IOException {
+    try (FakePodMount m = FakePodMount.legacySecret(tmp, "ns", "legacy-token", "ca")) {
+      assertThat(m.path().getFileName().toString()).startsWith("sa-token-secret-");
+      assertThat(Files.readString(m.tokenPath())).isEqualTo("legacy-token");
+      assertThat(Files.readString(m.namespacePath())).isEqualTo("ns");
+      assertThat(Files.readString(m.caCertPath())).isEqualTo("ca");
+      assertThat(Files.isSymbolicLink(m.tokenPath())).isTrue();
+    }
+  }
+
+  @Test
   void rotationUnderConcurrentReaders_neverYieldsAPartialOrEmptyToken() throws Exception {
     int rotations = 2000;
     List<String> tokens = new ArrayList<>();
