@@ -2,6 +2,7 @@
  * sa-identity core: the Kubernetes ServiceAccount identity model, decoding of legacy and projected
  * ServiceAccount tokens, and their offline validation. Knows no Kubernetes client.
  */
+@SuppressWarnings("module") // the qualified export's target is compiled after this module
 module dev.saidentity.core {
   requires transitive org.jspecify;
   requires com.google.gson;
@@ -9,4 +10,5 @@ module dev.saidentity.core {
   requires java.net.http;
 
   exports dev.saidentity.core;
+  exports dev.saidentity.core.internal to dev.saidentity.testing;
 }

@@ -1,5 +1,6 @@
 package dev.saidentity.core;
 
+import dev.saidentity.core.internal.GoJson;
 import java.math.BigInteger;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -174,34 +175,9 @@ public final class OidcMetadata {
 
   /** A JSON string as Go's encoding/json writes it (HTML-safe escapes included). */
   static String quote(String s) {
-    StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"':
-          sb.append("\\\"");
-          break;
-        case '\\':
-          sb.append("\\\\");
-          break;
-        case '\n':
-          sb.append("\\n");
-          break;
-        case '\r':
-          sb.append("\\r");
-          break;
-        case '\t':
-          sb.append("\\t");
-          break;
-        default:
-          if (c < 0x20 || c == '<' || c == '>' || c == '&' || c == '\u2028' || c == '\u2029') {
-            sb.append(String.format("\\u%04x", (int) c));
-          } else {
-            sb.append(c);
-          }
-      }
-    }
-    return sb.append('"').toString();
+    StringBuilder sb = new StringBuilder(s.length() + 2);
+    GoJson.quote(sb, s);
+    return sb.toString();
   }
 
   /** The {@code /.well-known/openid-configuration} document. */

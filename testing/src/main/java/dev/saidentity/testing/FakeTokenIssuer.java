@@ -4,6 +4,7 @@ import dev.saidentity.core.KeySource;
 import dev.saidentity.core.OidcMetadata;
 import dev.saidentity.core.ServiceAccount;
 import dev.saidentity.core.TokenValidator;
+import dev.saidentity.core.internal.GoJson;
 import io.jsonwebtoken.Jwts;
 import io.jsonwebtoken.security.SecureDigestAlgorithm;
 import java.io.IOException;
@@ -437,21 +438,22 @@ public final class FakeTokenIssuer {
     }
   }
 
+  /** Reads an RSA or EC key pair from a PEM private key. */
   static KeyPair readKeyPair(String pem) {
-      try (PEMParser p = new PEMParser(new StringReader(pem))) {
-        Object o = p.readObject();
-        JcaPEMKeyConverter c = new JcaPEMKeyConverter();
-        if (o instanceof PEMKeyPair) {
-          return c.getKeyPair((PEMKeyPair) o);
-        } else if (o instanceof PrivateKeyInfo) {
-          PrivateKey priv = c.getPrivateKey((PrivateKeyInfo) o);
-          throw new IllegalArgumentException("PKCS#8 " + priv.getAlgorithm()
-              + " keys carry no public key here; use an RSA PRIVATE KEY or EC PRIVATE KEY block, or keyPair(..)");
-        } else {
-          throw new IllegalArgumentException("no RSA or EC private key in the PEM text");
-        }
-      } catch (IOException e) {
-        throw new IllegalArgumentException("cannot read the PEM private key: " + e.getClass().getSimpleName());
+    try (PEMParser p = new PEMParser(new StringReader(pem))) {
+      Object o = p.readObject();
+      JcaPEMKeyConverter c = new JcaPEMKeyConverter();
+      if (o instanceof PEMKeyPair) {
+        return c.getKeyPair((PEMKeyPair) o);
+      } else if (o instanceof PrivateKeyInfo) {
+        PrivateKey priv = c.getPrivateKey((PrivateKeyInfo) o);
+        throw new IllegalArgumentException("PKCS#8 " + priv.getAlgorithm()
+            + " keys carry no public key here; use an RSA PRIVATE KEY or EC PRIVATE KEY block, or keyPair(..)");
+      } else {
+        throw new IllegalArgumentException("no RSA or EC private key in the PEM text");
       }
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read the PEM private key: " + e.getClass().getSimpleName());
+    }
   }
 }

@@ -1,4 +1,4 @@
-package dev.saidentity.testing;
+package dev.saidentity.core.internal;
 
 import java.util.List;
 import java.util.Map;
@@ -8,13 +8,14 @@ import org.jspecify.annotations.Nullable;
 /**
  * JSON as Go's encoding/json writes a {@code map[string]interface{}}: keys sorted at every level,
  * compact, integers as integers, {@code <}, {@code >}, {@code &} escaped. This is how go-jose
- * serializes a ServiceAccount token's claims, so tokens minted here match the API server's bytes.
+ * serializes a ServiceAccount token's claims and how the API server renders its discovery
+ * documents, so what is written here matches the API server's bytes.
  */
-final class GoJson {
+public final class GoJson {
 
   private GoJson() {}
 
-  static String write(@Nullable Object value) {
+  public static String write(@Nullable Object value) {
     StringBuilder sb = new StringBuilder();
     write(sb, value);
     return sb.toString();
@@ -67,7 +68,7 @@ final class GoJson {
     }
   }
 
-  static void quote(StringBuilder sb, String s) {
+  public static void quote(StringBuilder sb, String s) {
     sb.append('"');
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
