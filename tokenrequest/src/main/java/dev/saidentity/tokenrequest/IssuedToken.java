@@ -1,0 +1,69 @@
+package dev.saidentity.tokenrequest;
+
+import dev.saidentity.core.Tokens;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A token the TokenRequest API issued, with the lifetime the API server granted: {@code
+ * status.expirationTimestamp}, not the JWT's {@code exp} (a kubelet token's JWT may say a year while
+ * it is to be refreshed within the hour). Immutable; {@link #toString()} shows a fingerprint only.
+ */
+public final class IssuedToken {
+
+  private final String token;
+  private final Instant expiresAt;
+  private final long expirationSeconds;
+  private final List<String> audiences;
+  private final List<String> warnings;
+
+  IssuedToken(String token, Instant expiresAt, long expirationSeconds, List<String> audiences, List<String> warnings) {
+    this.token = Objects.requireNonNull(token, "token");
+    this.expiresAt = expiresAt;
+    this.expirationSeconds = expirationSeconds;
+    this.audiences = List.copyOf(audiences);
+    this.warnings = List.copyOf(warnings);
+  }
+
+  /** The token. Keep it out of logs; use {@link #fingerprint()}. */
+  public String token() {
+    return token;
+  }
+
+  /** When the API server says it expires ({@code status.expirationTimestamp}). */
+  public Instant expiresAt() {
+    return expiresAt;
+  }
+
+  /** The lifetime granted ({@code spec.expirationSeconds} as echoed, possibly capped by the server). */
+  public Duration lifetime() {
+    return Duration.ofSeconds(expirationSeconds);
+  }
+
+  /** The issue time as the kubelet estimates it: {@code expiresAt - lifetime}. */
+  public Instant issuedAt() {
+    return expiresAt.minusSeconds(expirationSeconds);
+  }
+
+  /** The audiences the token was issued for. */
+  public List<String> audiences() {
+    return audiences;
+  }
+
+  /** {@code Warning} headers of the answer, e.g. a lifetime shortened by the server's maximum. */
+  public List<String> warnings() {
+    return warnings;
+  }
+
+  /** See {@link Tokens#fingerprint(String)}. */
+  public String fingerprint() {
+    return Tokens.fingerprint(token);
+  }
+
+  @Override
+  public String toString() {
+    return "IssuedToken[" + fingerprint() + ", expires " + expiresAt + "]";
+  }
+}

@@ -1,0 +1,109 @@
+package dev.saidentity.tokenrequest;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.kubernetes.client.openapi.ApiClient;
+import io.kubernetes.client.openapi.ApiException;
+import io.kubernetes.client.openapi.Pair;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import okhttp3.Call;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Calls through client-java's {@link ApiClient} (its base path, TLS, authentication and OkHttp
+ * client), parsing answers leniently with Gson: unlike client-java 27's generated models, fields the
+ * models do not know never break a call.
+ */
+final class RawApi {
+
+  private static final String[] AUTH = {"BearerToken"};
+  private static final int MAX_BODY = 4 << 20;
+
+  /** An answer: status, body as JSON (an empty object when none), Warning and Retry-After headers. */
+  static final class Answer {
+    final int code;
+    final JsonObject body;
+    final List<String> warnings;
+    final @Nullable Duration retryAfter;
+
+    Answer(int code, JsonObject body, List<String> warnings, @Nullable Duration retryAfter) {
+      this.code = code;
+      this.body = body;
+      this.warnings = warnings;
+      this.retryAfter = retryAfter;
+    }
+
+    String statusMessage() {
+      JsonElement m = body.get("message");
+      return m != null && m.isJsonPrimitive() ? m.getAsString() : "HTTP " + code;
+    }
+  }
+
+  private RawApi() {}
+
+  static Answer post(ApiClient client, String path, JsonObject body) {
+    Map<String, String> headers = new HashMap<>();
+    headers.put("Content-Type", "application/json");
+    headers.put("Accept", "application/json");
+    Call call;
+    try {
+      call = client.buildCall(client.getBasePath(), path, "POST", new ArrayList<Pair>(), new ArrayList<Pair>(), body, headers,
+          new HashMap<>(), new HashMap<>(), AUTH, null);
+    } catch (ApiException e) {
+      throw new TokenRequestException(TokenRequestException.Reason.UNEXPECTED, 0, null,
+          "cannot build the request to " + path + ": " + e.getClass().getSimpleName(), null);
+    }
+    try (Response r = call.execute()) {
+      ResponseBody rb = r.body();
+      String text = "";
+      if (rb != null) {
+        byte[] bytes = rb.byteStream().readNBytes(MAX_BODY);
+        text = new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
+      }
+      JsonObject json = new JsonObject();
+      if (!text.isBlank()) {
+        try {
+          JsonElement e = JsonParser.parseString(text);
+          if (e.isJsonObject()) {
+            json = e.getAsJsonObject();
+          }
+        } catch (RuntimeException ignored) {
+          // not JSON: keep the empty object; the status code tells what happened
+        }
+      }
+      Duration retryAfter = null;
+      String ra = r.header("Retry-After");
+      if (ra != null) {
+        try {
+          retryAfter = Duration.ofSeconds(Long.parseLong(ra.trim()));
+        } catch (NumberFormatException ignored) {
+          // an HTTP date: not used by the API server
+        }
+      }
+      return new Answer(r.code(), json, List.copyOf(r.headers("Warning")), retryAfter);
+    } catch (IOException e) {
+      throw new TokenRequestException(TokenRequestException.Reason.UNAVAILABLE, 0, null,
+          "POST " + path + " failed: " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")")
+              + "; the API server may be unreachable, retry later", e);
+    }
+  }
+
+  static String str(JsonObject o, String... path) {
+    JsonElement cur = o;
+    for (String p : path) {
+      if (cur == null || !cur.isJsonObject()) {
+        return "";
+      }
+      cur = cur.getAsJsonObject().get(p);
+    }
+    return cur != null && cur.isJsonPrimitive() ? cur.getAsString() : "";
+  }
+}
