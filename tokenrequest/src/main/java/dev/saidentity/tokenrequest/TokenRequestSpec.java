@@ -11,7 +11,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * What to ask the TokenRequest API for: a token for a ServiceAccount, for audiences, with a
  * lifetime and optionally bound to an object. Checked when built, before any call: the names as the
- * API server validates them, at least one audience, a lifetime of 10 minutes to 2^32 seconds. Equal
+ * API server validates them, at least one audience (or explicitly the API server's own), a lifetime
+ * of 10 minutes to 2^32 seconds. Equal
  * specs are the same cache key (as the kubelet keys its cache: name, namespace, audiences in order,
  * lifetime, bound object, ServiceAccount uid). Immutable.
  *
@@ -22,7 +23,7 @@ import org.jspecify.annotations.Nullable;
  *
  * @param namespace the ServiceAccount's namespace
  * @param serviceAccount the ServiceAccount's name
- * @param audiences the audiences, in order
+ * @param audiences the audiences, in order; empty means the API server's own audiences
  * @param expiration the requested lifetime
  * @param boundObject the object the token is bound to
  * @param serviceAccountUid the ServiceAccount's uid; when set, a recreated ServiceAccount is a 409
@@ -54,9 +55,6 @@ public record TokenRequestSpec(String namespace, String serviceAccount, List<Str
       throw new IllegalArgumentException("\"" + serviceAccount + "\" is not a valid ServiceAccount name (a DNS-1123 subdomain)");
     }
     audiences = List.copyOf(audiences);
-    if (audiences.isEmpty()) {
-      throw new IllegalArgumentException("at least one audience is required: name who the token is for (an API audience to call the API server)");
-    }
     for (String a : audiences) {
       if (a.isEmpty()) {
         throw new IllegalArgumentException("an audience must not be empty");
@@ -83,6 +81,7 @@ public record TokenRequestSpec(String namespace, String serviceAccount, List<Str
     private Duration expiration = DEFAULT_EXPIRATION;
     private @Nullable BoundObject bound;
     private @Nullable String uid;
+    private boolean apiAudiences;
 
     private Builder(String namespace, String serviceAccount) {
       this.namespace = namespace;
@@ -98,6 +97,15 @@ public record TokenRequestSpec(String namespace, String serviceAccount, List<Str
     /** Adds audiences. */
     public Builder audiences(List<String> values) {
       values.forEach(this::audience);
+      return this;
+    }
+
+    /**
+     * Asks for the API server's own audiences (the token is for calling the API server), as {@code
+     * kubectl create token} does without {@code --audience}. Otherwise at least one audience is required.
+     */
+    public Builder apiAudiences() {
+      this.apiAudiences = true;
       return this;
     }
 
@@ -125,6 +133,13 @@ public record TokenRequestSpec(String namespace, String serviceAccount, List<Str
      * @throws IllegalArgumentException when a setting is invalid (see {@link TokenRequestSpec})
      */
     public TokenRequestSpec build() {
+      if (audiences.isEmpty() && !apiAudiences) {
+        throw new IllegalArgumentException("at least one audience is required: name who the token is for,"
+            + " or call apiAudiences() for a token to call the API server itself");
+      }
+      if (!audiences.isEmpty() && apiAudiences) {
+        throw new IllegalArgumentException("apiAudiences() and audience(..) exclude each other");
+      }
       return new TokenRequestSpec(namespace, serviceAccount, audiences, expiration, Optional.ofNullable(bound),
           uid == null || uid.isEmpty() ? Optional.empty() : Optional.of(uid));
     }

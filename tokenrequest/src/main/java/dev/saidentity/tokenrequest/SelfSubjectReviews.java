@@ -1,0 +1,149 @@
+package dev.saidentity.tokenrequest;
+
+import com.google.gson.JsonObject;
+import io.kubernetes.client.openapi.ApiClient;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Who am I and what may I do: SelfSubjectReview, SelfSubjectAccessReview and SelfSubjectRulesReview
+ * as plain Java values. Stateless; thread-safe.
+ *
+ * <pre>{@code
+ * UserInfo me = SelfSubjectReviews.whoAmI(client);
+ * boolean canList = SelfSubjectReviews.canI(client, "list", "", "pods", "payments");
+ * SelfSubjectReviews.Rules rules = SelfSubjectReviews.rules(client, "payments");
+ * }</pre>
+ */
+public final class SelfSubjectReviews {
+
+  /**
+   * A resource rule.
+   *
+   * @param verbs the verbs
+   * @param apiGroups the API groups
+   * @param resources the resources
+   * @param resourceNames the names, empty for all
+   */
+  public record ResourceRule(List<String> verbs, List<String> apiGroups, List<String> resources, List<String> resourceNames) {
+    /** Copies the components. */
+    public ResourceRule {
+      verbs = List.copyOf(verbs);
+      apiGroups = List.copyOf(apiGroups);
+      resources = List.copyOf(resources);
+      resourceNames = List.copyOf(resourceNames);
+    }
+
+    /** Whether any list holds {@code *}. */
+    public boolean hasWildcard() {
+      return verbs.contains("*") || apiGroups.contains("*") || resources.contains("*");
+    }
+  }
+
+  /**
+   * A non-resource rule.
+   *
+   * @param verbs the verbs
+   * @param nonResourceUrls the URLs
+   */
+  public record NonResourceRule(List<String> verbs, List<String> nonResourceUrls) {
+    /** Copies the components. */
+    public NonResourceRule {
+      verbs = List.copyOf(verbs);
+      nonResourceUrls = List.copyOf(nonResourceUrls);
+    }
+  }
+
+  /**
+   * What the caller may do in a namespace.
+   *
+   * @param resourceRules the resource rules
+   * @param nonResourceRules the non-resource rules
+   * @param incomplete whether the server could not list every rule
+   */
+  public record Rules(List<ResourceRule> resourceRules, List<NonResourceRule> nonResourceRules, boolean incomplete) {
+    /** Copies the components. */
+    public Rules {
+      resourceRules = List.copyOf(resourceRules);
+      nonResourceRules = List.copyOf(nonResourceRules);
+    }
+  }
+
+  private SelfSubjectReviews() {}
+
+  /**
+   * The caller as the API server sees it.
+   *
+   * @throws TokenRequestException when the review cannot be made
+   */
+  public static UserInfo whoAmI(ApiClient client) {
+    JsonObject body = new JsonObject();
+    body.addProperty("apiVersion", "authentication.k8s.io/v1");
+    body.addProperty("kind", "SelfSubjectReview");
+    RawApi.Answer a = RawApi.post(Objects.requireNonNull(client, "client"), "/apis/authentication.k8s.io/v1/selfsubjectreviews", body);
+    if (a.code != 200 && a.code != 201) {
+      throw TokenReviewer.reviewError(a, "create", "selfsubjectreviews", "authentication.k8s.io");
+    }
+    return Json.user(Json.obj(Json.obj(a.body, "status"), "userInfo"));
+  }
+
+  /**
+   * Whether the caller may {@code verb} the resource ({@code group} "" for the core group) in
+   * {@code namespace} ("" for cluster scope).
+   */
+  public static boolean canI(ApiClient client, String verb, String group, String resource, String namespace) {
+    JsonObject attrs = new JsonObject();
+    attrs.addProperty("verb", verb);
+    attrs.addProperty("group", group);
+    attrs.addProperty("resource", resource);
+    if (!namespace.isEmpty()) {
+      attrs.addProperty("namespace", namespace);
+    }
+    JsonObject spec = new JsonObject();
+    spec.add("resourceAttributes", attrs);
+    JsonObject body = new JsonObject();
+    body.addProperty("apiVersion", "authorization.k8s.io/v1");
+    body.addProperty("kind", "SelfSubjectAccessReview");
+    body.add("spec", spec);
+    RawApi.Answer a = RawApi.post(client, "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", body);
+    if (a.code != 200 && a.code != 201) {
+      throw TokenReviewer.reviewError(a, "create", "selfsubjectaccessreviews", "authorization.k8s.io");
+    }
+    return Json.bool(Json.obj(a.body, "status"), "allowed");
+  }
+
+  /** The caller's rules in {@code namespace}. */
+  public static Rules rules(ApiClient client, String namespace) {
+    JsonObject spec = new JsonObject();
+    spec.addProperty("namespace", namespace);
+    JsonObject body = new JsonObject();
+    body.addProperty("apiVersion", "authorization.k8s.io/v1");
+    body.addProperty("kind", "SelfSubjectRulesReview");
+    body.add("spec", spec);
+    RawApi.Answer a = RawApi.post(client, "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews", body);
+    if (a.code != 200 && a.code != 201) {
+      throw TokenReviewer.reviewError(a, "create", "selfsubjectrulesreviews", "authorization.k8s.io");
+    }
+    JsonObject status = Json.obj(a.body, "status");
+    List<ResourceRule> rr = new ArrayList<>();
+    if (status.has("resourceRules") && status.get("resourceRules").isJsonArray()) {
+      status.getAsJsonArray("resourceRules").forEach(e -> {
+        if (e.isJsonObject()) {
+          JsonObject o = e.getAsJsonObject();
+          rr.add(new ResourceRule(Json.strings(o, "verbs"), Json.strings(o, "apiGroups"), Json.strings(o, "resources"),
+              Json.strings(o, "resourceNames")));
+        }
+      });
+    }
+    List<NonResourceRule> nr = new ArrayList<>();
+    if (status.has("nonResourceRules") && status.get("nonResourceRules").isJsonArray()) {
+      status.getAsJsonArray("nonResourceRules").forEach(e -> {
+        if (e.isJsonObject()) {
+          nr.add(new NonResourceRule(Json.strings(e.getAsJsonObject(), "verbs"), Json.strings(e.getAsJsonObject(), "nonResourceURLs")));
+        }
+      });
+    }
+    return new Rules(rr, nr, Json.bool(status, "incomplete"));
+  }
+}
