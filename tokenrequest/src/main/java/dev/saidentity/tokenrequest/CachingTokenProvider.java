@@ -38,8 +38,10 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p>Thread-safe. A cache hit takes no lock and allocates nothing. {@link #close()} stops all
- * background work (and the scheduler, unless one was supplied).
+ * <p>Thread-safe. A cache hit takes no lock and allocates nothing; with the system clock it does not
+ * even read the clock: a timer marks the token due at its refresh time (well before it expires).
+ * {@link #close()} stops all background work (and the scheduler and fetch threads, unless a scheduler
+ * was supplied).
  */
 public final class CachingTokenProvider implements AutoCloseable {
 
@@ -57,7 +59,9 @@ public final class CachingTokenProvider implements AutoCloseable {
   private final Function<TokenRequestSpec, IssuedToken> fetcher;
   private final Clock clock;
   private final ScheduledExecutorService scheduler;
+  private final java.util.concurrent.ExecutorService fetchers;
   private final boolean ownScheduler;
+  private final boolean systemClock;
   private final LongSupplier jitterSeconds;
   private final Listener listener;
   private final Duration initialBackoff;
@@ -69,6 +73,8 @@ public final class CachingTokenProvider implements AutoCloseable {
   private final class Entry {
     final TokenRequestSpec spec;
     volatile @Nullable IssuedToken token;
+    /** True from a successful fetch until the refresh time, when the timer clears it (system clock only). */
+    volatile boolean fresh;
     volatile long refreshAtMillis;
     volatile long issuedAtMillis;
     volatile long expiresAtMillis;
@@ -89,8 +95,10 @@ public final class CachingTokenProvider implements AutoCloseable {
     this.listener = b.listener;
     this.initialBackoff = b.initialBackoff;
     this.maxBackoff = b.maxBackoff;
+    this.systemClock = b.clock.equals(Clock.systemUTC());
     if (b.scheduler != null) {
       this.scheduler = b.scheduler;
+      this.fetchers = b.scheduler;
       this.ownScheduler = false;
     } else {
       ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(1, r -> {
@@ -100,6 +108,14 @@ public final class CachingTokenProvider implements AutoCloseable {
       });
       s.setRemoveOnCancelPolicy(true);
       this.scheduler = s;
+      java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+      // Fetches run apart from the timer, so that a slow API server never delays a refresh deadline.
+      this.fetchers = new java.util.concurrent.ThreadPoolExecutor(0, 4, 30, TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(),
+          r -> {
+            Thread t = new Thread(r, "sa-identity-token-fetch-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+          });
       this.ownScheduler = true;
     }
     this.purge = b.purgeInterval.isZero() ? null
@@ -128,10 +144,21 @@ public final class CachingTokenProvider implements AutoCloseable {
   public IssuedToken get(TokenRequestSpec spec) {
     Entry e = entries.get(spec);
     if (e != null) {
-      IssuedToken t = e.token;
-      long now = clock.millis();
-      if (t != null && now <= e.refreshAtMillis && now >= e.issuedAtMillis) {
-        return t;
+      if (systemClock) {
+        // No clock read on a hit (a clock read costs more than the map lookup): the timer clears
+        // `fresh` at the refresh time, well before the token expires.
+        if (e.fresh) {
+          IssuedToken t = e.token;
+          if (t != null) {
+            return t;
+          }
+        }
+      } else {
+        IssuedToken t = e.token;
+        long now = clock.millis();
+        if (t != null && now <= e.refreshAtMillis && now >= e.issuedAtMillis) {
+          return t;
+        }
       }
     }
     return slow(spec);
@@ -154,7 +181,7 @@ public final class CachingTokenProvider implements AutoCloseable {
         CompletableFuture<IssuedToken> f = claim(e);
         if (f != null) {
           try {
-            scheduler.execute(() -> fetch(e, f));
+            fetchers.execute(() -> fetch(e, f));
           } catch (java.util.concurrent.RejectedExecutionException rejected) {
             synchronized (e) {
               e.inflight = null; // closing: the cached token is still served
@@ -218,6 +245,7 @@ public final class CachingTokenProvider implements AutoCloseable {
         e.failures = 0;
         e.nextAttemptMillis = 0;
         e.token = t;
+        e.fresh = now <= refreshAt;
         e.inflight = null;
         schedule(e, Math.max(0, refreshAt - now) + 1);
       }
@@ -261,9 +289,16 @@ public final class CachingTokenProvider implements AutoCloseable {
     }
     try {
       e.task = scheduler.schedule(() -> {
+        e.fresh = false;
         CompletableFuture<IssuedToken> f = claim(e);
         if (f != null) {
-          fetch(e, f);
+          try {
+            fetchers.execute(() -> fetch(e, f));
+          } catch (java.util.concurrent.RejectedExecutionException closing) {
+            synchronized (e) {
+              e.inflight = null;
+            }
+          }
         }
       }, delayMillis, TimeUnit.MILLISECONDS);
     } catch (java.util.concurrent.RejectedExecutionException ignored) {
@@ -341,8 +376,10 @@ public final class CachingTokenProvider implements AutoCloseable {
     entries.clear();
     if (ownScheduler) {
       scheduler.shutdownNow();
+      fetchers.shutdownNow();
       try {
         scheduler.awaitTermination(5, TimeUnit.SECONDS);
+        fetchers.awaitTermination(5, TimeUnit.SECONDS);
       } catch (InterruptedException ie) {
         Thread.currentThread().interrupt();
       }

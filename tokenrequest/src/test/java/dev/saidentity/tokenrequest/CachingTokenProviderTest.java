@@ -252,18 +252,24 @@ class CachingTokenProviderTest {
   }
 
   @Test
-  void close_leavesNoThread() {
-    server.createServiceAccount("default", "api");
-    CachingTokenProvider p = CachingTokenProvider.builder(TokenRequestClient.create(client)).clock(clock).build();
-    p.get(spec(3600));
-    assertThat(refreshThreads()).isPositive();
-    p.close();
-    assertThat(refreshThreads()).isZero();
-    assertThatThrownBy(() -> p.get(spec(3600))).isInstanceOf(IllegalStateException.class);
+  void close_leavesNoThread_andSystemClockHitsServeTheCachedToken() {
+    try (FakeKubernetesApiServer live = FakeKubernetesApiServer.start()) {
+      live.createServiceAccount("default", "api");
+      ApiClient c = new ClientBuilder().setBasePath(live.url()).setAuthentication(new AccessTokenAuthentication(live.adminToken())).build();
+      CachingTokenProvider p = CachingTokenProvider.builder(TokenRequestClient.create(c)).build();
+      IssuedToken first = p.get(spec(3600));
+      assertThat(refreshThreads()).isPositive();
+      assertThat(p.get(spec(3600))).isSameAs(first);
+      assertThat(first.expiresAt()).isAfter(Instant.now());
+      assertThat(live.requestCount("POST", TOKEN_PATH)).isEqualTo(1);
+      p.close();
+      assertThat(refreshThreads()).isZero();
+      assertThatThrownBy(() -> p.get(spec(3600))).isInstanceOf(IllegalStateException.class);
+    }
   }
 
   static long refreshThreads() {
-    return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("sa-identity-token-refresh") && t.isAlive()).count();
+    return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("sa-identity-token-") && t.isAlive()).count();
   }
 
   void awaitRequests(int n) {
