@@ -44,7 +44,12 @@ public class TokenValidationException extends RuntimeException {
     /** A claim the token kind requires is absent. */
     MISSING_CLAIM,
     /** A claim has the right type but an inconsistent value (e.g. {@code sub} disagrees with the legacy claims). */
-    INVALID_CLAIM
+    INVALID_CLAIM,
+    /**
+     * Valid offline, but the API server no longer accepts it (TokenReview): its ServiceAccount or
+     * bound object was deleted or recreated. Never produced by offline validation.
+     */
+    REVOKED
   }
 
   private final Reason reason;

@@ -37,6 +37,20 @@ public final class ValidationResult {
     return new ValidationResult(null, reason, upstream, message);
   }
 
+  /**
+   * A refusal decided outside the offline validator (for example by TokenReview), in the same
+   * result type.
+   *
+   * @param reason why
+   * @param upstreamMessage the API server's wording
+   * @param details facts to add to the message, may be empty
+   */
+  public static ValidationResult refused(Reason reason, String upstreamMessage, String details) {
+    java.util.Objects.requireNonNull(reason, "reason");
+    java.util.Objects.requireNonNull(upstreamMessage, "upstreamMessage");
+    return new ValidationResult(null, reason, upstreamMessage, details.isEmpty() ? upstreamMessage : upstreamMessage + ": " + details);
+  }
+
   /** Whether the token is valid. */
   public boolean isValid() {
     return token != null;
