@@ -178,7 +178,7 @@ public final class CachingTokenProvider implements AutoCloseable {
     IssuedToken t = e.token;
     if (t != null && now < e.expiresAtMillis) {
       if (now >= e.nextAttemptMillis) {
-        CompletableFuture<IssuedToken> f = claim(e);
+        CompletableFuture<IssuedToken> f = claimIfDue(e, now);
         if (f != null) {
           try {
             fetchers.execute(() -> fetch(e, f));
@@ -217,6 +217,17 @@ public final class CachingTokenProvider implements AutoCloseable {
       }
       throw new TokenRequestException(cause.reason(), cause.status(), cause.retryAfter().orElse(null),
           "failed to fetch token: " + cause.getMessage(), cause);
+    }
+  }
+
+  /**
+   * Claims the request slot only if the cached token still needs a refresh when checked under the
+   * entry's lock (another caller's refresh may have just finished).
+   */
+  private @Nullable CompletableFuture<IssuedToken> claimIfDue(Entry e, long now) {
+    synchronized (e) {
+      boolean due = systemClock ? !e.fresh : (now > e.refreshAtMillis || now < e.issuedAtMillis);
+      return due ? claim(e) : null;
     }
   }
 

@@ -237,6 +237,33 @@ class CachingTokenProviderTest {
         .serviceAccountUid("recreated-uid").build()))
         .isInstanceOfSatisfying(TokenRequestException.class, e -> assertThat(e.reason()).isEqualTo(TokenRequestException.Reason.CONFLICT));
     assertThat(tokenRequests()).as("different uid: a miss").isEqualTo(4);
+    String fooUid = server.createPod("default", "foo-pod", "api", null);
+    String diffUid = server.createPod("default", "diff-pod", "api", null);
+    p.get(TokenRequestSpec.builder("default", "api").audience("vault").boundTo(BoundObject.pod("foo-pod", fooUid)).build());
+    p.get(TokenRequestSpec.builder("default", "api").audience("vault").boundTo(BoundObject.pod("foo-pod", fooUid)).build());
+    assertThat(tokenRequests()).as("same bound object: a hit").isEqualTo(5);
+    p.get(TokenRequestSpec.builder("default", "api").audience("vault").boundTo(BoundObject.pod("diff-pod", diffUid)).build());
+    assertThat(tokenRequests()).as("different bound object: a miss").isEqualTo(6);
+    p.removeBoundTo(fooUid);
+    p.get(TokenRequestSpec.builder("default", "api").audience("vault").boundTo(BoundObject.pod("foo-pod", fooUid)).build());
+    assertThat(tokenRequests()).as("dropped with its pod").isEqualTo(7);
+  }
+
+  @Test
+  void lifetime_isStatusExpirationTimestamp_notTheJwtExp() {
+    server.createServiceAccount("default", "api");
+    String podUid = server.createPod("default", "web", "api", null);
+    IssuedToken t = TokenRequestClient.create(client).request(TokenRequestSpec.builder("default", "api").apiAudiences()
+        .expiration(Duration.ofSeconds(3607)).boundTo(BoundObject.pod("web", podUid)).build());
+    assertThat(t.expiresAt()).isEqualTo(clock.instant().plusSeconds(3607));
+    assertThat(dev.saidentity.core.UnverifiedToken.decode(t.token()).expiresAt()).contains(clock.instant().plusSeconds(31536000));
+    CachingTokenProvider p = provider();
+    TokenRequestSpec spec = TokenRequestSpec.builder("default", "api").apiAudiences().expiration(Duration.ofSeconds(3607))
+        .boundTo(BoundObject.pod("web", podUid)).build();
+    IssuedToken first = p.get(spec);
+    clock.advance(Duration.ofMinutes(49)); // past 80 % of 3607 s although the JWT is good for a year
+    p.get(spec);
+    awaitRequests(3);
   }
 
   @Test
