@@ -27,7 +27,10 @@ import java.util.regex.Pattern;
  * </table>
  *
  * <p>The effective automount is the pod's field, else its ServiceAccount's, else true (upstream's
- * {@code shouldAutomount}). Stateless; thread-safe.
+ * {@code shouldAutomount}). Bindings labelled {@code kubernetes.io/bootstrapping: rbac-defaults}
+ * (Kubernetes' default policy) are not judged. SAI-012 flags a pod whose deprecated {@code
+ * serviceAccount} is set and {@code serviceAccountName} is not (or differs): the API server fills
+ * both in stored pods. Stateless; thread-safe.
  */
 public final class Auditor {
 
@@ -74,7 +77,11 @@ public final class Auditor {
     }
     for (String kind : List.of("RoleBinding", "ClusterRoleBinding")) {
       for (JsonObject b : inv.ofKind(kind)) {
-        binding(b, kind, out);
+        // Kubernetes' own default policy (e.g. system:service-account-issuer-discovery for
+        // system:serviceaccounts) is labelled as such and is not a finding.
+        if (!"rbac-defaults".equals(Inventory.str(Inventory.obj(Inventory.obj(b, "metadata"), "labels"), "kubernetes.io/bootstrapping"))) {
+          binding(b, kind, out);
+        }
       }
     }
     out.sort(Comparator.comparing(AuditFinding::id).thenComparing(x -> x.resource().namespace()).thenComparing(x -> x.resource().kind())
@@ -91,7 +98,9 @@ public final class Auditor {
     String what = Inventory.str(w, "kind") + " " + ns + "/" + Inventory.name(w);
     String saName = Inventory.str(spec, "serviceAccountName");
     String deprecated = Inventory.str(spec, "serviceAccount");
-    if (!deprecated.isEmpty()) {
+    // The API server mirrors serviceAccountName into the deprecated field, so a stored pod has both:
+    // only a pod that relies on the deprecated field (alone, or disagreeing) is flagged.
+    if (!deprecated.isEmpty() && !deprecated.equals(saName)) {
       out.add(f("SAI-012", Severity.INFO, w, what + " uses the deprecated field serviceAccount (\"" + deprecated + "\")",
           "use spec.serviceAccountName"));
     }

@@ -160,6 +160,18 @@ class AuditorTest {
   }
 
   @Test
+  void deprecatedField_flaggedOnlyWhenReliedOn_andDefaultPolicyBindingsAreNotFindings() {
+    String both = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: shop}\nspec:\n  serviceAccount: api\n"
+        + "  serviceAccountName: api\n  automountServiceAccountToken: false\n  containers: [{name: c, image: i}]\n";
+    assertThat(ids(audit(both))).doesNotContain("SAI-012");
+    String bootstrap = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: system:service-account-issuer-discovery\n"
+        + "  labels: {kubernetes.io/bootstrapping: rbac-defaults}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole,"
+        + " name: system:service-account-issuer-discovery}\nsubjects: [{kind: Group, name: \"system:serviceaccounts\"}]\n";
+    assertThat(audit(bootstrap)).isEmpty();
+    assertThat(ids(audit(bootstrap.replace("  labels: {kubernetes.io/bootstrapping: rbac-defaults}\n", "")))).containsExactly("SAI-007");
+  }
+
+  @Test
   void legacySecretMount_byTypeWhenKnown_byNameWhenNot() {
     String pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: shop}\nspec:\n  automountServiceAccountToken: false\n"
         + "  serviceAccountName: app\n  containers: [{name: c, image: i}]\n  volumes:\n  - name: s\n    secret: {secretName: %s}\n";

@@ -14,9 +14,9 @@ import picocli.CommandLine.Command;
     name = "sa-identity",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
-    description = "Kubernetes ServiceAccount identity: decode, validate, request and review ServiceAccount tokens; a fake cluster.",
-    subcommands = {DecodeCommand.class, ValidateCommand.class, TokenCommand.class, ReviewCommand.class, FakeClusterCommand.class,
-        CommandLine.HelpCommand.class})
+    description = "Kubernetes ServiceAccount identity: decode, validate, request and review tokens; self-check, audit; a fake cluster.",
+    subcommands = {DemoCommand.class, DecodeCommand.class, ValidateCommand.class, TokenCommand.class, ReviewCommand.class, WhoamiCommand.class,
+        AuditCommand.class, FakeClusterCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
   /** Exit code of a refused or undecodable token. */

@@ -1,0 +1,106 @@
+package dev.saidentity.cli;
+
+import dev.saidentity.audit.AuditFinding;
+import dev.saidentity.audit.Auditor;
+import dev.saidentity.audit.ClusterInventory;
+import dev.saidentity.audit.Inventory;
+import dev.saidentity.audit.ManifestException;
+import dev.saidentity.audit.Manifests;
+import dev.saidentity.audit.Reports;
+import dev.saidentity.core.Severity;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code sa-identity audit}: ServiceAccount hygiene of manifests or a cluster. */
+@Command(
+    name = "audit",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Audit manifests (-f, repeatable: files or directories of YAML/JSON) or a live cluster (--cluster) for ServiceAccount",
+      "hygiene: SAI-001..SAI-012. Exit 1 when a finding reaches --fail-on, else 0; a missing file or broken YAML exits 2."
+    })
+final class AuditCommand implements Callable<Integer> {
+
+  @Spec
+  @Nullable CommandSpec spec;
+
+  @Option(names = {"-f", "--filename"}, paramLabel = "FILE_OR_DIR", description = "A manifest file or directory (repeatable).")
+  List<Path> files = new ArrayList<>();
+
+  @Option(names = "--cluster", description = "Audit the cluster of the kubeconfig (paged lists).")
+  boolean cluster;
+
+  @Option(names = "--kubeconfig", paramLabel = "F", description = "The kubeconfig for --cluster (default: $KUBECONFIG, ~/.kube/config, in-cluster).")
+  @Nullable Path kubeconfig;
+
+  @Option(names = {"-n", "--namespace"}, paramLabel = "NS", description = "Only this namespace (with --cluster; default: all).")
+  @Nullable String namespace;
+
+  @Option(names = "--format", paramLabel = "FORMAT", description = "text, json or sarif (default: ${DEFAULT-VALUE}).", defaultValue = "text")
+  String format = "text";
+
+  @Option(names = "--fail-on", paramLabel = "SEVERITY", description = "info, warning or error (default: ${DEFAULT-VALUE}).", defaultValue = "error")
+  String failOn = "error";
+
+  @Override
+  public Integer call() {
+    CommandSpec s = Objects.requireNonNull(spec);
+    if (cluster == !files.isEmpty()) {
+      throw new ParameterException(s.commandLine(), "give either -f FILE_OR_DIR (repeatable) or --cluster");
+    }
+    if (!List.of("text", "json", "sarif").contains(format)) {
+      throw new ParameterException(s.commandLine(), "--format must be text, json or sarif, got '" + format + "'");
+    }
+    Severity threshold;
+    try {
+      threshold = Severity.of(failOn);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(s.commandLine(), "--fail-on " + e.getMessage());
+    }
+    Inventory inv;
+    if (cluster) {
+      Kube kube;
+      try {
+        kube = Kube.connect(kubeconfig);
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(s.commandLine(), e.getMessage());
+      }
+      try {
+        inv = ClusterInventory.load(kube.client, namespace);
+      } catch (IllegalStateException e) {
+        s.commandLine().getErr().println("sa-identity audit: " + e.getMessage());
+        return Main.EXIT_INVALID;
+      }
+    } else {
+      try {
+        inv = Inventory.fromManifests(Manifests.read(files));
+      } catch (ManifestException e) {
+        s.commandLine().getErr().println(e.getMessage());
+        return Main.EXIT_USAGE;
+      }
+    }
+    List<AuditFinding> findings = Auditor.audit(inv);
+    switch (format) {
+      case "json":
+        s.commandLine().getOut().println(Reports.json(findings));
+        break;
+      case "sarif":
+        s.commandLine().getOut().println(Reports.sarif(findings));
+        break;
+      default:
+        s.commandLine().getOut().print(Reports.text(findings));
+        s.commandLine().getOut().flush();
+    }
+    return findings.stream().anyMatch(f -> f.severity().atLeast(threshold)) ? Main.EXIT_INVALID : 0;
+  }
+}
