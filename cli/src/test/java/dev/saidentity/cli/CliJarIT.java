@@ -34,7 +34,14 @@ class CliJarIT {
   }
 
   @Test
-  void quickStart_validatesTheShippedExample() throws Exception {
+  void quickStart_runsTheDemo() throws Exception {
+    Result r = run(null, "demo");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("== 1. Start a fake cluster").contains("== 8. Audit the cluster").doesNotContain("eyJ");
+  }
+
+  @Test
+  void readme_validatesTheShippedExample() throws Exception {
     Result r = run(ROOT.resolve("examples/projected-token.jwt"), "validate", "--public-key", "examples/sa.pub",
         "--issuer", "https://kubernetes.default.svc.cluster.local", "--at", "2026-12-01T00:30:00Z");
     assertThat(r.code()).as(r.err()).isZero();
