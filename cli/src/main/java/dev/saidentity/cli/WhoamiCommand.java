@@ -82,18 +82,21 @@ final class WhoamiCommand implements Callable<Integer> {
     }
     SelfCheck.Report report = SelfCheck.run(mount, env, clock);
     List<Finding> findings = new ArrayList<>(report.findings());
+    List<String> permissions = null;
     if (!offline && report.token().isPresent()) {
       ApiClient client = onlineClient(s);
       if (client != null) {
         try {
-          findings.addAll(OnlineSelfCheck.run(client, report.token().get()));
+          OnlineSelfCheck.Result online = OnlineSelfCheck.check(client, report.token().get());
+          findings.addAll(online.findings());
+          permissions = online.permissions();
         } catch (TokenRequestException | IllegalStateException e) {
           s.commandLine().getErr().println("sa-identity whoami: online checks skipped: " + e.getMessage());
         }
       }
     }
     findings.sort(Comparator.comparing(Finding::id));
-    print(s.commandLine().getOut(), report.token().orElse(null), findings);
+    print(s.commandLine().getOut(), report.token().orElse(null), findings, permissions);
     return findings.stream().anyMatch(f -> f.severity().atLeast(threshold)) ? Main.EXIT_INVALID : 0;
   }
 
@@ -117,7 +120,8 @@ final class WhoamiCommand implements Callable<Integer> {
     }
   }
 
-  private void print(PrintWriter out, @Nullable UnverifiedToken t, List<Finding> findings) throws java.io.IOException {
+  private void print(PrintWriter out, @Nullable UnverifiedToken t, List<Finding> findings, @Nullable List<String> permissions)
+      throws java.io.IOException {
     if (format.equals("json")) {
       StringWriter sw = new StringWriter();
       JsonWriter w = TokenJson.writer(sw);
@@ -150,6 +154,10 @@ final class WhoamiCommand implements Callable<Integer> {
       out.println("expires:    " + t.expiresAt().map(Object::toString).orElse("never"));
       out.println("stale after: " + t.warnAfter().map(Object::toString).orElse("-"));
       out.println("audiences:  " + t.audiences());
+    }
+    if (permissions != null) {
+      out.println("permissions (SelfSubjectRulesReview, " + permissions.size() + " rules):");
+      permissions.forEach(p -> out.println("  " + p));
     }
     if (findings.isEmpty()) {
       out.println("no findings");

@@ -92,7 +92,8 @@ class WhoamiAuditDemoTest {
       assertThat(j.getAsJsonObject("identity").getAsJsonObject("pod").get("name").getAsString()).isEqualTo("api-1");
       assertThat(ids()).isEmpty();
       assertThat(whoami(inCluster(), "--mount", m.path().toString())).isZero();
-      assertThat(out).contains("identity:   system:serviceaccount:default:api").contains("no findings");
+      assertThat(out).contains("identity:   system:serviceaccount:default:api").contains("no findings")
+          .contains("permissions (SelfSubjectRulesReview, ").contains("[create] on [selfsubjectaccessreviews, selfsubjectrulesreviews]");
     }
   }
 

@@ -29,13 +29,33 @@ public final class OnlineSelfCheck {
   private OnlineSelfCheck() {}
 
   /**
+   * What the online checks found: findings and a summary of the permissions (one line per rule).
+   *
+   * @param findings SAI-109..SAI-111, empty when all is well
+   * @param permissions the SelfSubjectRulesReview summarised, e.g. {@code [get, list] on [pods]}
+   */
+  public record Result(List<Finding> findings, List<String> permissions) {
+    /** Copies the components. */
+    public Result {
+      findings = List.copyOf(findings);
+      permissions = List.copyOf(permissions);
+    }
+  }
+
+  /**
    * Runs the online checks for the token with a client that authenticates with that token.
    *
    * @return the findings (empty when all is well)
    */
   public static List<Finding> run(ApiClient clientWithPodToken, UnverifiedToken token) {
+    return check(clientWithPodToken, token).findings();
+  }
+
+  /** Runs the online checks and summarises the permissions. */
+  public static Result check(ApiClient clientWithPodToken, UnverifiedToken token) {
     Objects.requireNonNull(clientWithPodToken, "client");
     List<Finding> out = new ArrayList<>();
+    List<String> permissions = new ArrayList<>();
     ServiceAccount sa = token.serviceAccount();
     UserInfo me;
     try {
@@ -44,7 +64,7 @@ public final class OnlineSelfCheck {
       if (e.reason() == TokenRequestException.Reason.UNAUTHORIZED) {
         out.add(new Finding("SAI-109", Severity.ERROR, "the API server does not accept the token of " + sa.username() + " (401)",
             "the token is expired, revoked or from another cluster: check the mount and that the ServiceAccount and pod still exist"));
-        return out;
+        return new Result(out, permissions);
       }
       throw e;
     }
@@ -59,6 +79,7 @@ public final class OnlineSelfCheck {
     List<String> granted = new ArrayList<>();
     List<String> wildcards = new ArrayList<>();
     for (SelfSubjectReviews.ResourceRule r : rules.resourceRules()) {
+      permissions.add(describe(r));
       if (r.hasWildcard()) {
         wildcards.add(describe(r));
       }
@@ -67,6 +88,7 @@ public final class OnlineSelfCheck {
       }
     }
     for (SelfSubjectReviews.NonResourceRule r : rules.nonResourceRules()) {
+      permissions.add(r.verbs() + " on " + r.nonResourceUrls());
       if (r.verbs().contains("*") || r.nonResourceUrls().contains("*")) {
         wildcards.add(r.verbs() + " on " + r.nonResourceUrls());
       }
@@ -80,7 +102,7 @@ public final class OnlineSelfCheck {
       out.add(new Finding("SAI-111", Severity.WARNING, sa.username() + " holds wildcard permissions: " + String.join("; ", wildcards),
           "replace * with the verbs, API groups and resources the workload needs"));
     }
-    return out;
+    return new Result(out, permissions);
   }
 
   private static String describe(SelfSubjectReviews.ResourceRule r) {
