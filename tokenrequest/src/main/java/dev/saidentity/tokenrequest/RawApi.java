@@ -96,14 +96,22 @@ final class RawApi {
     }
   }
 
-  static String str(JsonObject o, String... path) {
-    JsonElement cur = o;
-    for (String p : path) {
-      if (cur == null || !cur.isJsonObject()) {
-        return "";
-      }
-      cur = cur.getAsJsonObject().get(p);
+  /**
+   * Creates a review object ({@code POST /apis/<group>/v1/<plural>}) and returns its {@code status}.
+   *
+   * @throws TokenRequestException with what to do when the API server refuses or fails
+   */
+  static JsonObject review(ApiClient client, String group, String kind, String plural, @Nullable JsonObject spec) {
+    JsonObject body = new JsonObject();
+    body.addProperty("apiVersion", group + "/v1");
+    body.addProperty("kind", kind);
+    if (spec != null) {
+      body.add("spec", spec);
     }
-    return cur != null && cur.isJsonPrimitive() ? cur.getAsString() : "";
+    Answer a = post(client, "/apis/" + group + "/v1/" + plural, body);
+    if (a.code != 200 && a.code != 201) {
+      throw TokenReviewer.reviewError(a, "create", plural, group);
+    }
+    return Json.obj(a.body, "status");
   }
 }

@@ -78,14 +78,9 @@ public final class SelfSubjectReviews {
    * @throws TokenRequestException when the review cannot be made
    */
   public static UserInfo whoAmI(ApiClient client) {
-    JsonObject body = new JsonObject();
-    body.addProperty("apiVersion", "authentication.k8s.io/v1");
-    body.addProperty("kind", "SelfSubjectReview");
-    RawApi.Answer a = RawApi.post(Objects.requireNonNull(client, "client"), "/apis/authentication.k8s.io/v1/selfsubjectreviews", body);
-    if (a.code != 200 && a.code != 201) {
-      throw TokenReviewer.reviewError(a, "create", "selfsubjectreviews", "authentication.k8s.io");
-    }
-    return Json.user(Json.obj(Json.obj(a.body, "status"), "userInfo"));
+    JsonObject status = RawApi.review(Objects.requireNonNull(client, "client"), "authentication.k8s.io", "SelfSubjectReview",
+        "selfsubjectreviews", null);
+    return Json.user(Json.obj(status, "userInfo"));
   }
 
   /**
@@ -102,30 +97,14 @@ public final class SelfSubjectReviews {
     }
     JsonObject spec = new JsonObject();
     spec.add("resourceAttributes", attrs);
-    JsonObject body = new JsonObject();
-    body.addProperty("apiVersion", "authorization.k8s.io/v1");
-    body.addProperty("kind", "SelfSubjectAccessReview");
-    body.add("spec", spec);
-    RawApi.Answer a = RawApi.post(client, "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", body);
-    if (a.code != 200 && a.code != 201) {
-      throw TokenReviewer.reviewError(a, "create", "selfsubjectaccessreviews", "authorization.k8s.io");
-    }
-    return Json.bool(Json.obj(a.body, "status"), "allowed");
+    return Json.bool(RawApi.review(client, "authorization.k8s.io", "SelfSubjectAccessReview", "selfsubjectaccessreviews", spec), "allowed");
   }
 
   /** The caller's rules in {@code namespace}. */
   public static Rules rules(ApiClient client, String namespace) {
     JsonObject spec = new JsonObject();
     spec.addProperty("namespace", namespace);
-    JsonObject body = new JsonObject();
-    body.addProperty("apiVersion", "authorization.k8s.io/v1");
-    body.addProperty("kind", "SelfSubjectRulesReview");
-    body.add("spec", spec);
-    RawApi.Answer a = RawApi.post(client, "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews", body);
-    if (a.code != 200 && a.code != 201) {
-      throw TokenReviewer.reviewError(a, "create", "selfsubjectrulesreviews", "authorization.k8s.io");
-    }
-    JsonObject status = Json.obj(a.body, "status");
+    JsonObject status = RawApi.review(client, "authorization.k8s.io", "SelfSubjectRulesReview", "selfsubjectrulesreviews", spec);
     List<ResourceRule> rr = new ArrayList<>();
     if (status.has("resourceRules") && status.get("resourceRules").isJsonArray()) {
       status.getAsJsonArray("resourceRules").forEach(e -> {

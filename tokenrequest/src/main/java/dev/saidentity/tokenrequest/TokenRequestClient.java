@@ -73,8 +73,8 @@ public final class TokenRequestClient {
     for (String w : a.warnings) {
       LOG.warn("TokenRequest for {}/{}: the API server warns: {}", spec.namespace(), spec.serviceAccount(), w);
     }
-    String token = RawApi.str(a.body, "status", "token");
-    String exp = RawApi.str(a.body, "status", "expirationTimestamp");
+    String token = Json.str(Json.obj(a.body, "status"), "token");
+    String exp = Json.str(Json.obj(a.body, "status"), "expirationTimestamp");
     if (token.isEmpty() || exp.isEmpty()) {
       throw new TokenRequestException(TokenRequestException.Reason.UNEXPECTED, a.code, null,
           "the TokenRequest answer for " + spec.namespace() + "/" + spec.serviceAccount() + " has no status.token or status.expirationTimestamp", null);
@@ -87,7 +87,7 @@ public final class TokenRequestClient {
           "the TokenRequest answer has an unreadable status.expirationTimestamp \"" + exp + "\"", null);
     }
     long seconds = spec.expiration().getSeconds();
-    String echoed = RawApi.str(a.body, "spec", "expirationSeconds");
+    String echoed = Json.str(Json.obj(a.body, "spec"), "expirationSeconds");
     if (!echoed.isEmpty()) {
       try {
         seconds = Long.parseLong(echoed);

@@ -110,15 +110,7 @@ public final class TokenReviewer {
     JsonArray auds = new JsonArray();
     audiences.forEach(auds::add);
     spec.add("audiences", auds);
-    JsonObject body = new JsonObject();
-    body.addProperty("apiVersion", "authentication.k8s.io/v1");
-    body.addProperty("kind", "TokenReview");
-    body.add("spec", spec);
-    RawApi.Answer a = RawApi.post(client, "/apis/authentication.k8s.io/v1/tokenreviews", body);
-    if (a.code != 200 && a.code != 201) {
-      throw reviewError(a, "create", "tokenreviews", "authentication.k8s.io");
-    }
-    JsonObject status = Json.obj(a.body, "status");
+    JsonObject status = RawApi.review(client, "authentication.k8s.io", "TokenReview", "tokenreviews", spec);
     boolean ok = Json.bool(status, "authenticated");
     List<String> answered = Json.strings(status, "audiences");
     if (ok && !audiences.isEmpty() && !answered.isEmpty() && answered.stream().noneMatch(audiences::contains)) {
