@@ -80,7 +80,7 @@ final class Authenticator {
     } catch (RuntimeException e) {
       return new Result(null, List.of(), "invalid bearer token");
     }
-    TokenValidator.Builder b = TokenValidator.builder().keys(keys).clock(clock).apiAudiences(apiAudiences).audiences(auds);
+    TokenValidator.Builder b = TokenValidator.builder().keys(keys).clock(clock).apiAudiences(apiAudiences).audiences(auds).cacheSize(0);
     if (kind == TokenKind.LEGACY) {
       b.allowLegacyTokens(true);
     } else {

@@ -33,7 +33,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -81,7 +80,11 @@ public final class FakeKubernetesApiServer implements AutoCloseable {
   private final List<String> apiAudiences;
   private final long maxTokenExpirationSeconds;
   private final boolean extendTokenExpiration;
-  private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
+  /** The most recent requests (at most {@link #MAX_RECORDED}), oldest first. */
+  private final java.util.concurrent.ConcurrentLinkedDeque<RecordedRequest> requests = new java.util.concurrent.ConcurrentLinkedDeque<>();
+  private final java.util.concurrent.atomic.AtomicInteger recorded = new java.util.concurrent.atomic.AtomicInteger();
+  /** How many requests are kept for {@link #requests()}: a long-running fake does not grow without bound. */
+  public static final int MAX_RECORDED = 10_000;
   private final List<FaultRule> faults = new ArrayList<>();
   private volatile boolean unknownFields;
 
@@ -497,7 +500,7 @@ public final class FakeKubernetesApiServer implements AutoCloseable {
     }
   }
 
-  /** Every request received so far, in order. */
+  /** The requests received so far (the last {@value #MAX_RECORDED}), in order. */
   public List<RecordedRequest> requests() {
     return List.copyOf(requests);
   }
@@ -517,6 +520,7 @@ public final class FakeKubernetesApiServer implements AutoCloseable {
   /** Forgets the recorded requests. */
   public void clearRequests() {
     requests.clear();
+    recorded.set(0);
   }
 
   /** Adds unknown fields to every JSON answer, to prove that clients parse leniently. */
@@ -562,6 +566,9 @@ public final class FakeKubernetesApiServer implements AutoCloseable {
       }
       requests.add(new RecordedRequest(method, path, rawQuery, headers, body, authError == null ? user.name : "(unauthenticated)",
           clock.instant()));
+      if (recorded.incrementAndGet() > MAX_RECORDED && requests.pollFirst() != null) {
+        recorded.decrementAndGet();
+      }
       Fault fault = nextFault(method, path);
       if (fault != null) {
         if (!fault.delay().isZero()) {
