@@ -1,0 +1,11 @@
+/** sa-identity audit: ServiceAccount hygiene checks (SAI-001 to SAI-012) of manifests and live clusters. */
+@SuppressWarnings({"requires-automatic", "requires-transitive-automatic"})
+module dev.saidentity.audit {
+  requires transitive dev.saidentity.core;
+  requires transitive io.kubernetes.client.java.api;
+  requires transitive com.google.gson;
+  requires okhttp3;
+  requires org.yaml.snakeyaml;
+
+  exports dev.saidentity.audit;
+}
