@@ -4,6 +4,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
@@ -68,18 +69,32 @@ final class Discovery {
     if (!groups().contains(name)) {
       return null;
     }
-    JsonObject gv = new JsonObject();
-    gv.addProperty("groupVersion", name + "/v1");
-    gv.addProperty("version", "v1");
+    JsonArray versions = new JsonArray();
+    for (String v : versions(name)) {
+      JsonObject gv = new JsonObject();
+      gv.addProperty("groupVersion", name + "/" + v);
+      gv.addProperty("version", v);
+      versions.add(gv);
+    }
     JsonObject g = new JsonObject();
     g.addProperty("kind", "APIGroup");
     g.addProperty("apiVersion", "v1");
     g.addProperty("name", name);
-    JsonArray versions = new JsonArray();
-    versions.add(gv);
     g.add("versions", versions);
-    g.add("preferredVersion", gv.deepCopy());
+    g.add("preferredVersion", versions.get(0).deepCopy());
     return g;
+  }
+
+  /** The versions of a group, v1 (preferred) first. */
+  static List<String> versions(String group) {
+    Set<String> out = new LinkedHashSet<>();
+    out.add("v1");
+    for (ResourceType r : ResourceType.ALL) {
+      if (r.group.equals(group)) {
+        out.add(r.version);
+      }
+    }
+    return new java.util.ArrayList<>(out);
   }
 
   static @Nullable JsonObject resourceList(String group, String version) {
@@ -137,7 +152,9 @@ final class Discovery {
     Map<String, String[]> m = new LinkedHashMap<>();
     m.put("api/v1", new String[] {"", "v1"});
     for (String g : groups()) {
-      m.put("apis/" + g + "/v1", new String[] {g, "v1"});
+      for (String v : versions(g)) {
+        m.put("apis/" + g + "/" + v, new String[] {g, v});
+      }
     }
     return m;
   }

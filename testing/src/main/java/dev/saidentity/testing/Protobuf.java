@@ -58,6 +58,7 @@ final class Protobuf {
       Map.entry("authentication.k8s.io/v1/TokenRequest", V1Authentication.TokenRequest.parser()),
       Map.entry("authentication.k8s.io/v1/TokenReview", V1Authentication.TokenReview.parser()),
       Map.entry("authentication.k8s.io/v1/SelfSubjectReview", V1Authentication.SelfSubjectReview.parser()),
+      Map.entry("authentication.k8s.io/v1beta1/SelfSubjectReview", io.kubernetes.client.proto.V1beta1Authentication.SelfSubjectReview.parser()),
       Map.entry("authorization.k8s.io/v1/SelfSubjectAccessReview", V1Authorization.SelfSubjectAccessReview.parser()),
       Map.entry("authorization.k8s.io/v1/SelfSubjectRulesReview", V1Authorization.SelfSubjectRulesReview.parser()),
       Map.entry("authorization.k8s.io/v1/SubjectAccessReview", V1Authorization.SubjectAccessReview.parser()),

@@ -42,6 +42,9 @@ final class ResourceType {
       new ResourceType("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", false, false, CRUD, List.of()),
       new ResourceType("authentication.k8s.io", "v1", "tokenreviews", "TokenReview", false, true, List.of("create"), List.of()),
       new ResourceType("authentication.k8s.io", "v1", "selfsubjectreviews", "SelfSubjectReview", false, true, List.of("create"), List.of()),
+      // kubectl 1.26/1.27 ask the beta and alpha versions for `auth whoami`
+      new ResourceType("authentication.k8s.io", "v1beta1", "selfsubjectreviews", "SelfSubjectReview", false, true, List.of("create"), List.of()),
+      new ResourceType("authentication.k8s.io", "v1alpha1", "selfsubjectreviews", "SelfSubjectReview", false, true, List.of("create"), List.of()),
       new ResourceType("authorization.k8s.io", "v1", "selfsubjectaccessreviews", "SelfSubjectAccessReview", false, true, List.of("create"), List.of()),
       new ResourceType("authorization.k8s.io", "v1", "selfsubjectrulesreviews", "SelfSubjectRulesReview", false, true, List.of("create"), List.of()),
       new ResourceType("authorization.k8s.io", "v1", "subjectaccessreviews", "SubjectAccessReview", false, true, List.of("create"), List.of()));

@@ -164,6 +164,9 @@ class KubectlTest {
       assertThat(kubectlWith(k, null, "create", "serviceaccount", "api", "-n", ns).out()).isEqualTo("serviceaccount/api created");
       String token = kubectlWith(k, null, "create", "token", "api", "-n", ns).out();
       assertThat(UnverifiedToken.decode(token).serviceAccount().namespace()).isEqualTo(ns);
+      Run whoami = kubectlWith(k, null, "auth", "whoami");
+      assertThat(whoami.out()).as(k + " auth whoami: " + whoami.err()).contains("kubernetes-admin");
+      assertThat(kubectlWith(k, null, "auth", "can-i", "list", "pods", "-n", ns).out()).isEqualTo("yes");
     }
   }
 }
