@@ -601,7 +601,7 @@ public final class FakeKubernetesApiServer implements AutoCloseable {
         } catch (StatusError e) {
           r = ApiHandler.Response.json(e.code, e.toStatus());
         } catch (RuntimeException e) {
-          LOG.warn("fake API server failed on {} {}: {}", method, path, e.toString());
+          LOG.warn("fake API server failed on {} {}: {}", method, path, e.getClass().getName());
           r = ApiHandler.Response.json(500,
               new StatusError(500, "InternalError", "Internal error occurred: " + e.getClass().getSimpleName(), null).toStatus());
         }
@@ -611,7 +611,7 @@ public final class FakeKubernetesApiServer implements AutoCloseable {
       Thread.currentThread().interrupt();
       ex.close();
     } catch (IOException | RuntimeException e) {
-      LOG.debug("fake API server: exchange failed: {}", e.toString());
+      LOG.debug("fake API server: exchange failed: {}", e.getClass().getName());
       ex.close();
     }
   }
