@@ -137,9 +137,7 @@ final class ValidateCommand implements Callable<Integer> {
         b.caCertificatesFile(caCert);
       }
       sources.add(b.build());
-      if (issuers.isEmpty()) {
-        vb.issuer(discovery.toString());
-      }
+      vb.issuer(discovery.toString());
     }
     if (issuers.isEmpty() && discovery == null && !allowLegacy) {
       throw new IllegalArgumentException("--issuer is required (or --discovery, whose URL is then the issuer, or --allow-legacy)");
