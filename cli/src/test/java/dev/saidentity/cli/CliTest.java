@@ -7,8 +7,6 @@ import com.google.gson.JsonParser;
 import com.sun.net.httpserver.HttpServer;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,15 +15,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The CLI contract: JSON keys, exit codes 0/1/2, no stack traces, no token text in errors. */
-class CliTest {
+class CliTest extends CliRunner {
 
   static final Path ROOT = Path.of(System.getProperty("user.dir")).getParent();
   static final Path VECTORS = ROOT.resolve("core/src/test/resources/conformance/k8s");
   static final String ISSUER = "https://issuer.example.com";
 
   final InputStream stdin = System.in;
-  String out;
-  String err;
 
   @AfterEach
   void restore() {
@@ -36,15 +32,6 @@ class CliTest {
     return Files.readString(VECTORS.resolve(p));
   }
 
-  int run(String... args) {
-    StringWriter o = new StringWriter();
-    StringWriter e = new StringWriter();
-    int code = Main.run(args, new PrintWriter(o, true), new PrintWriter(e, true));
-    out = o.toString();
-    err = e.toString();
-    assertThat(err).doesNotContain("\tat ").doesNotContain("Exception in thread");
-    return code;
-  }
 
   int runWithStdin(String stdinText, String... args) {
     System.setIn(new ByteArrayInputStream(stdinText.getBytes(StandardCharsets.UTF_8)));

@@ -6,36 +6,23 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.saidentity.core.UnverifiedToken;
 import dev.saidentity.testing.FakeKubernetesApiServer;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code token} and {@code review} against the fake API server over TLS. */
-class OnlineCommandsTest {
+class OnlineCommandsTest extends CliRunner {
 
   @TempDir
   Path dir;
   final FakeKubernetesApiServer server = FakeKubernetesApiServer.builder().tls(true).start();
-  String out;
-  String err;
 
   @AfterEach
   void stop() {
     server.close();
   }
 
-  int run(String... args) {
-    StringWriter o = new StringWriter();
-    StringWriter e = new StringWriter();
-    int code = Main.run(args, new PrintWriter(o, true), new PrintWriter(e, true));
-    out = o.toString().strip();
-    err = e.toString();
-    assertThat(err).doesNotContain("\tat ");
-    return code;
-  }
 
   @Test
   void token_likeKubectlCreateToken_andReview() {

@@ -23,29 +23,18 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** whoami (healthy, rotated, stale, legacy, missing; online against the fake), audit (exit codes, formats), demo. */
-class WhoamiAuditDemoTest {
+class WhoamiAuditDemoTest extends CliRunner {
 
   @TempDir
   Path dir;
   final SettableClock clock = SettableClock.startingNow();
   final FakeKubernetesApiServer server = FakeKubernetesApiServer.builder().tls(true).clock(clock).start();
-  String out;
-  String err;
 
   @AfterEach
   void stop() {
     server.close();
   }
 
-  int run(String... args) {
-    StringWriter o = new StringWriter();
-    StringWriter e = new StringWriter();
-    int code = Main.run(args, new PrintWriter(o, true), new PrintWriter(e, true));
-    out = o.toString().strip();
-    err = e.toString();
-    assertThat(err).doesNotContain("\tat ");
-    return code;
-  }
 
   /** whoami with a controlled environment and clock (the command's seams). */
   int whoami(Map<String, String> env, String... args) {
