@@ -158,6 +158,20 @@ class FakeTokenIssuerTest {
   }
 
   @Test
+  void jwks_isByteCompatibleWithTheOidcVectors() {
+    String vector = Vectors.text("oidc/jwks.rsa-ecdsa.json");
+    int split = vector.indexOf("},{");
+    String rsaKey = vector.substring("{\"keys\":[".length(), split + 1);
+    String ecKey = vector.substring(split + 2, vector.length() - 2);
+    assertThat(upstreamKey().jwks()).isEqualTo("{\"keys\":[" + rsaKey + "]}");
+    FakeTokenIssuer ec = FakeTokenIssuer.builder().issuer("https://issuer.example.com").clock(clock)
+        .privateKeyPem(Vectors.text("keys/ecdsa-p256-private.pem")).build();
+    assertThat(ec.keyId()).isEqualTo("SoABiieYuNx4UdqYvZRVeuC6SihxgLrhLy9peHMHpTc");
+    assertThat(ec.jwks()).isEqualTo("{\"keys\":[" + ecKey + "]}");
+    assertThat(ec.publicKeyPem().replace("\n", "")).isEqualTo(Vectors.text("keys/ecdsa-p256-public.pem").replace("\n", ""));
+  }
+
+  @Test
   void settableClock_advancesForEveryone() {
     SettableClock c = SettableClock.at(T);
     assertThat(c.advance(Duration.ofMinutes(50))).isEqualTo(T.plusSeconds(3000));
