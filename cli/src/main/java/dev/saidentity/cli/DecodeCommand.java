@@ -31,22 +31,24 @@ final class DecodeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     String text = TokenInput.read(token, System.in);
+    UnverifiedToken t = null;
+    TokenValidationException refused = null;
+    try {
+      t = UnverifiedToken.decode(text);
+    } catch (TokenValidationException e) {
+      refused = e;
+    }
     StringWriter sw = new StringWriter();
     JsonWriter w = TokenJson.writer(sw);
-    int exit = 0;
     w.beginObject();
-    try {
-      UnverifiedToken t = UnverifiedToken.decode(text);
+    if (t != null) {
       TokenJson.writeToken(w, t);
-    } catch (TokenValidationException e) {
-      sw.getBuffer().setLength(0);
-      w = TokenJson.writer(sw);
-      w.beginObject().name("error").value(e.reason().name()).name("message").value(e.getMessage());
-      exit = Main.EXIT_INVALID;
+    } else {
+      w.name("error").value(java.util.Objects.requireNonNull(refused).reason().name()).name("message").value(refused.getMessage());
     }
     w.endObject();
     w.flush();
     java.util.Objects.requireNonNull(spec).commandLine().getOut().println(sw);
-    return exit;
+    return t != null ? 0 : Main.EXIT_INVALID;
   }
 }

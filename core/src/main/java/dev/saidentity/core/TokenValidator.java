@@ -114,7 +114,7 @@ public final class TokenValidator {
     try {
       return ValidationResult.valid(check(token, clock.instant()));
     } catch (Failure f) {
-      return ValidationResult.invalid(f.reason(), f.upstream(), f.message());
+      return ValidationResult.invalid(f.reason(), f.upstream(), f.details());
     }
   }
 
@@ -125,7 +125,7 @@ public final class TokenValidator {
     try {
       return ValidationResult.valid(check(token, at));
     } catch (Failure f) {
-      return ValidationResult.invalid(f.reason(), f.upstream(), f.message());
+      return ValidationResult.invalid(f.reason(), f.upstream(), f.details());
     }
   }
 

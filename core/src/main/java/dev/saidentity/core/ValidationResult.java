@@ -20,21 +20,21 @@ public final class ValidationResult {
   private final @Nullable ValidatedToken token;
   private final @Nullable Reason reason;
   private final String upstream;
-  private final String message;
+  private final String details;
 
-  private ValidationResult(@Nullable ValidatedToken token, @Nullable Reason reason, String upstream, String message) {
+  private ValidationResult(@Nullable ValidatedToken token, @Nullable Reason reason, String upstream, String details) {
     this.token = token;
     this.reason = reason;
     this.upstream = upstream;
-    this.message = message;
+    this.details = details;
   }
 
   static ValidationResult valid(ValidatedToken token) {
     return new ValidationResult(token, null, "", "");
   }
 
-  static ValidationResult invalid(Reason reason, String upstream, String message) {
-    return new ValidationResult(null, reason, upstream, message);
+  static ValidationResult invalid(Reason reason, String upstream, String details) {
+    return new ValidationResult(null, reason, upstream, details);
   }
 
   /**
@@ -48,7 +48,7 @@ public final class ValidationResult {
   public static ValidationResult refused(Reason reason, String upstreamMessage, String details) {
     java.util.Objects.requireNonNull(reason, "reason");
     java.util.Objects.requireNonNull(upstreamMessage, "upstreamMessage");
-    return new ValidationResult(null, reason, upstreamMessage, details.isEmpty() ? upstreamMessage : upstreamMessage + ": " + details);
+    return new ValidationResult(null, reason, upstreamMessage, java.util.Objects.requireNonNull(details, "details"));
   }
 
   /** Whether the token is valid. */
@@ -68,7 +68,7 @@ public final class ValidationResult {
 
   /** The refusal's message (facts included), empty when valid. */
   public String message() {
-    return message;
+    return details.isEmpty() ? upstream : upstream + ": " + details;
   }
 
   /** The Kubernetes API server's wording of the refusal, empty when valid. */
@@ -85,12 +85,11 @@ public final class ValidationResult {
     if (token != null) {
       return token;
     }
-    String details = message.length() > upstream.length() + 2 ? message.substring(upstream.length() + 2) : "";
     throw new TokenValidationException(reason, upstream, details);
   }
 
   @Override
   public String toString() {
-    return token != null ? "ValidationResult{valid, " + token + "}" : "ValidationResult{" + reason + ": " + message + "}";
+    return token != null ? "ValidationResult{valid, " + token + "}" : "ValidationResult{" + reason + ": " + message() + "}";
   }
 }

@@ -9,7 +9,8 @@ import org.junit.platform.launcher.LauncherSessionListener;
 
 /**
  * Tees everything the suite writes to stdout and stderr (every log line: SLF4J goes to stderr at
- * debug level in tests) into a buffer that SecretLeakTest inspects last.
+ * debug level in tests) into a buffer that SecretLeakTest inspects last. The testing module offers
+ * the same as TokenLeakGuard, but core's tests cannot use it: testing depends on core.
  */
 public final class OutputCapture implements LauncherSessionListener {
 
