@@ -65,6 +65,11 @@ final class RawApi {
     Map<String, String> headers = new HashMap<>();
     headers.put("Content-Type", "application/json");
     headers.put("Accept", "application/json");
+    try {
+      ClientJavaAdapter.requireCompatible();
+    } catch (IllegalStateException e) {
+      throw new TokenRequestException(TokenRequestException.Reason.UNEXPECTED, 0, null, e.getMessage(), e);
+    }
     Call call;
     try {
       call = ClientJavaAdapter.newCall(client, "POST", path, body, headers, deadline);
