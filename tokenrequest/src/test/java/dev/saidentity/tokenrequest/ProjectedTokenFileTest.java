@@ -3,7 +3,9 @@ package dev.saidentity.tokenrequest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assumptions.assumeThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import dev.saidentity.core.Tokens;
 import dev.saidentity.testing.SettableClock;
 import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
@@ -13,6 +15,8 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -61,5 +65,31 @@ class ProjectedTokenFileTest {
     Files.writeString(token, atCap + "b", StandardCharsets.UTF_8);
     clock.advance(Duration.ofSeconds(51));
     assertThat(file.token().equals(atCap)).as("one byte over the cap: the last good token stays").isTrue();
+  }
+
+  @Test
+  void aReadThatHangs_doesNotBlockCallersThatHoldAToken() throws Exception {
+    Path token = tmp.resolve("token");
+    Files.writeString(token, "first-token");
+    ProjectedTokenFile file = ProjectedTokenFile.of(token, clock, ProjectedTokenFile.DEFAULT_MAX_AGE);
+    assertThat(file.token()).isEqualTo("first-token");
+    Path fifo = tmp.resolve("fifo");
+    Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
+    assumeThat(mkfifo.waitFor(10, TimeUnit.SECONDS) && mkfifo.exitValue() == 0).as("mkfifo").isTrue();
+    Files.delete(token);
+    Files.createSymbolicLink(token, fifo); // opening a FIFO without a writer blocks: a read that hangs
+    clock.advance(Duration.ofSeconds(51));
+    Thread reader = new Thread(file::token, "stuck-reader");
+    reader.start();
+    try {
+      TokenReviewerTest.await(() -> Arrays.stream(reader.getStackTrace()).anyMatch(f -> f.getMethodName().equals("readCapped")));
+      assertTimeoutPreemptively(Duration.ofSeconds(5), () -> assertThat(file.token()).as("the last good token, at once").isEqualTo("first-token"));
+      assertThat(file.toString()).contains(Tokens.fingerprint("first-token"));
+    } finally {
+      Files.writeString(fifo, "second-token"); // a writer: the stuck read ends
+      reader.join(10_000);
+    }
+    assertThat(reader.isAlive()).isFalse();
+    assertThat(file.token()).isEqualTo("second-token");
   }
 }
