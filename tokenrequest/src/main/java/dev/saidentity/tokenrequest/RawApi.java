@@ -81,7 +81,11 @@ final class RawApi {
       ResponseBody rb = r.body();
       String text = "";
       if (rb != null) {
-        byte[] bytes = rb.byteStream().readNBytes(MAX_BODY);
+        byte[] bytes = rb.byteStream().readNBytes(MAX_BODY + 1);
+        if (bytes.length > MAX_BODY) {
+          throw new TokenRequestException(TokenRequestException.Reason.UNEXPECTED, r.code(), null,
+              "the answer to POST " + path + " is larger than " + MAX_BODY + " bytes: not read", null);
+        }
         text = new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
       }
       JsonObject json = new JsonObject();

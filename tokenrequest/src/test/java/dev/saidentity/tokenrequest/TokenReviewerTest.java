@@ -169,6 +169,20 @@ class TokenReviewerTest {
         .hasMessage("timeout must be positive: PT0S");
   }
 
+  @Test
+  void anAnswerOverTheBodyCap_isRefusedAsUnexpected_notCutAndParsed() {
+    server = new ReviewServer(spec -> {
+      JsonObject s = new JsonObject();
+      s.addProperty("authenticated", false);
+      s.addProperty("error", "x".repeat(5 << 20));
+      return s;
+    });
+    TokenReviewer reviewer = TokenReviewer.builder(server.client()).audience("payments").clock(clock).build();
+    assertThatThrownBy(() -> reviewer.review("opaque-token"))
+        .isInstanceOfSatisfying(TokenRequestException.class, e -> assertThat(e.reason()).isEqualTo(TokenRequestException.Reason.UNEXPECTED))
+        .hasMessage("the answer to POST /apis/authentication.k8s.io/v1/tokenreviews is larger than 4194304 bytes: not read");
+  }
+
   /** Waits for a condition (not for time to pass), for at most 10 s. */
   static void await(BooleanSupplier condition) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
