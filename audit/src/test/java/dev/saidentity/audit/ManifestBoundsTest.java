@@ -90,6 +90,15 @@ class ManifestBoundsTest {
   }
 
   @Test
+  void inputOverTheTotalLimit_isRefusedWhileReading(@TempDir Path dir) throws Exception {
+    String doc = "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {x: " + "y".repeat(1000) + "}\n";
+    Path f = Files.writeString(dir.resolve("a.yaml"), doc.repeat(100));
+    Manifests.Limits small = new Manifests.Limits(50_000, 3 << 20, 1_000_000);
+    assertThatThrownBy(() -> Manifests.read(List.of(f), small)).isInstanceOf(ManifestException.class)
+        .hasMessage(f + ": the manifests are larger than 50000 bytes in total (the limit of one audit)");
+  }
+
+  @Test
   void danglingLinkInADirectory_isAnError(@TempDir Path dir) throws Exception {
     Path link = Files.createSymbolicLink(dir.resolve("gone.yaml"), dir.resolve("nowhere.yaml"));
     assertThatThrownBy(() -> Manifests.read(List.of(dir))).isInstanceOf(ManifestException.class)
