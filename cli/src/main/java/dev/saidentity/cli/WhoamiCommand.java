@@ -83,7 +83,11 @@ final class WhoamiCommand implements Callable<Integer> {
     SelfCheck.Report report = SelfCheck.run(mount, env, clock);
     List<Finding> findings = new ArrayList<>(report.findings());
     List<String> permissions = null;
-    if (!offline && report.token().isPresent()) {
+    boolean mountUnusable = findings.stream().anyMatch(f -> f.id().equals("SAI-101"));
+    if (!offline && mountUnusable && kubeconfig == null) {
+      // The in-cluster client would read the mount's ca.crt and namespace again, without SelfCheck's caps.
+      s.commandLine().getErr().println("sa-identity whoami: online checks skipped: the mount is unusable (SAI-101)");
+    } else if (!offline && report.token().isPresent()) {
       ApiClient client = onlineClient(s);
       if (client != null) {
         try {

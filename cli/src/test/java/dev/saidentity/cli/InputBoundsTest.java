@@ -86,4 +86,41 @@ class InputBoundsTest extends CliRunner {
     }
     assertThat(err.strip()).isEqualTo("sa-identity decode: standard input is larger than 1048576 bytes (a token is at most 64 KiB)");
   }
+
+  /** A command that fails with an Error, as an exhausted JVM would. */
+  @picocli.CommandLine.Command(name = "boom")
+  static final class Boom implements java.util.concurrent.Callable<Integer> {
+    final Error error;
+
+    Boom(Error error) {
+      this.error = error;
+    }
+
+    @Override
+    public Integer call() {
+      throw error;
+    }
+  }
+
+  @Test
+  void jvmErrors_areOneLine_andExit2() {
+    for (Error e : new Error[] {new OutOfMemoryError("Java heap space"), new StackOverflowError()}) {
+      java.io.StringWriter o = new java.io.StringWriter();
+      java.io.StringWriter w = new java.io.StringWriter();
+      int code = Main.execute(new picocli.CommandLine(new Boom(e)), new String[0], new java.io.PrintWriter(o, true),
+          new java.io.PrintWriter(w, true));
+      assertThat(code).isEqualTo(2);
+      assertThat(w.toString()).isEqualTo("sa-identity: " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage())
+          + " (the input is too large or too deep for this JVM)" + System.lineSeparator());
+    }
+  }
+
+  @Test
+  void auditOutput_isByteIdenticalToBefore_inEveryFormat() throws Exception {
+    Path in = Path.of("src/test/resources/golden/audit-input.yaml").toAbsolutePath();
+    for (String format : new String[] {"json", "sarif", "text"}) {
+      assertThat(run("audit", "-f", in.toString(), "--format", format)).isEqualTo(1);
+      assertThat(out + "\n").as(format).isEqualTo(Files.readString(Path.of("src/test/resources/golden/audit." + format)));
+    }
+  }
 }
