@@ -123,4 +123,41 @@ class InputBoundsTest extends CliRunner {
       assertThat(out + "\n").as(format).isEqualTo(Files.readString(Path.of("src/test/resources/golden/audit." + format)));
     }
   }
+
+  /** Runs the CLI in a child JVM with a 48 MiB heap (an init container with a small memory limit). */
+  private String[] smallHeap(String... args) throws Exception {
+    List<String> cmd = new java.util.ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx48m", "-cp",
+        System.getProperty("java.class.path"), "dev.saidentity.cli.Main"));
+    cmd.addAll(List.of(args));
+    Path o = Files.createTempFile(dir, "out", ".txt");
+    Path e = Files.createTempFile(dir, "err", ".txt");
+    Process p = new ProcessBuilder(cmd).redirectOutput(o.toFile()).redirectError(e.toFile()).start();
+    if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("the CLI did not finish in 60 s");
+    }
+    return new String[] {Integer.toString(p.exitValue()), Files.readString(o), Files.readString(e)};
+  }
+
+  @Test
+  @EnabledOnOs({OS.LINUX, OS.MAC})
+  void inA48MiBHeap_aBombAndHugeMountFiles_areReported_notKilled() throws Exception {
+    Path bomb = Files.writeString(dir.resolve("bomb.yaml"), aliasBomb());
+    String[] r = smallHeap("audit", "-f", bomb.toString());
+    assertThat(r[0]).as(r[2]).isEqualTo("2");
+    assertThat(r[2].strip()).contains("more than 1000000 nodes").doesNotContain("\n").doesNotContain("\tat ");
+    Path mount = Files.createDirectory(dir.resolve("mount"));
+    Files.createSymbolicLink(mount.resolve("token"), Path.of("/dev/zero"));
+    try (RandomAccessFile f = new RandomAccessFile(mount.resolve("namespace").toFile(), "rw")) {
+      f.setLength(1L << 30);
+    }
+    try (RandomAccessFile f = new RandomAccessFile(mount.resolve("ca.crt").toFile(), "rw")) {
+      f.setLength(3L << 30);
+    }
+    r = smallHeap("whoami", "--offline", "--mount", mount.toString());
+    assertThat(r[0]).as(r[2]).isEqualTo("1");
+    assertThat(r[1]).contains("SAI-101 error: the ServiceAccount mount " + mount + " lacks or cannot read: token (not a regular file),"
+        + " namespace (larger than 4096 bytes), ca.crt (larger than 1048576 bytes)");
+    assertThat(r[2]).doesNotContain("\tat ").doesNotContain("OutOfMemoryError");
+  }
 }
