@@ -110,8 +110,13 @@ public final class Manifests {
   /** The manifest files of a directory tree, each checked to be a regular file. */
   private static List<Path> manifestFiles(Path dir) {
     List<Path> candidates;
-    try (Stream<Path> s = Files.walk(dir)) {
-      candidates = s.filter(f -> !Files.isDirectory(f, LinkOption.NOFOLLOW_LINKS)).filter(Manifests::isManifestName).sorted().toList();
+    try {
+      // A directory named through a link is walked (links inside it are not followed); errors name the path as given.
+      Path root = Files.isSymbolicLink(dir) ? dir.toRealPath() : dir;
+      try (Stream<Path> s = Files.walk(root)) {
+        candidates = s.filter(f -> !Files.isDirectory(f, LinkOption.NOFOLLOW_LINKS)).filter(Manifests::isManifestName).sorted()
+            .map(f -> root == dir ? f : dir.resolve(root.relativize(f))).toList();
+      }
     } catch (IOException | UncheckedIOException e) {
       throw new ManifestException(dir + ": cannot list the directory (" + why(e instanceof UncheckedIOException ? e.getCause() : e) + ")");
     }

@@ -122,6 +122,16 @@ class ManifestBoundsTest {
   }
 
   @Test
+  void aDirectoryNamedThroughALink_isRead(@TempDir Path dir) throws Exception {
+    Path real = Files.createDirectory(dir.resolve("real"));
+    Files.writeString(real.resolve("sa.yaml"), "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: api}\n");
+    Path link = Files.createSymbolicLink(dir.resolve("link"), real);
+    assertThat(Manifests.read(List.of(link))).extracting(KubeObject::name).containsExactly("api");
+    Files.writeString(real.resolve("bad.yaml"), "a: 1\na: 2\n");
+    assertThatThrownBy(() -> Manifests.read(List.of(link))).hasMessage(link.resolve("bad.yaml") + ":2:1: invalid YAML: duplicate key \"a\"");
+  }
+
+  @Test
   void emptyDirectory_isAnError(@TempDir Path dir) throws Exception {
     Path empty = Files.createDirectory(dir.resolve("empty"));
     Files.writeString(empty.resolve("notes.txt"), "not a manifest");
