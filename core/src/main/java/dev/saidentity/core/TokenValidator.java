@@ -510,9 +510,10 @@ public final class TokenValidator {
     }
 
     /**
-     * Verify with these public keys.
+     * Verify with these public keys (see {@link KeySource#of(PublicKey...)}).
      *
      * @throws IllegalArgumentException if a key is neither RSA nor EC
+     * @throws KeySourceException if an RSA key is shorter than {@value KeySource#DEFAULT_MIN_RSA_BITS} bits
      */
     public Builder keys(PublicKey... publicKeys) {
       return keys(KeySource.of(publicKeys));

@@ -54,21 +54,34 @@ public final class Pem {
    * @throws IllegalArgumentException if there is none or a block cannot be read
    */
   public static List<PublicKey> publicKeys(String pem) {
+    return publicKeys(pem, 0);
+  }
+
+  /**
+   * Every public key in the text, in order, refusing RSA keys shorter than {@code minRsaBits}.
+   *
+   * @throws IllegalArgumentException if there is none, a block cannot be read, or an RSA key is too short
+   */
+  public static List<PublicKey> publicKeys(String pem, int minRsaBits) {
     List<PublicKey> keys = new ArrayList<>();
     int index = 0;
     for (Object[] block : blocks(pem)) {
       index++;
       String type = (String) block[0];
       byte[] der = (byte[]) block[1];
+      PublicKey k;
       try {
-        PublicKey k = read(type, der);
-        if (k != null) {
-          keys.add(k);
-        }
+        k = read(type, der);
       } catch (GeneralSecurityException | IllegalArgumentException e) {
         throw new IllegalArgumentException("PEM block " + index + " (" + type + ") is not a readable RSA or EC key: "
             + e.getClass().getSimpleName());
       }
+      int bits = VerificationKey.rsaBits(k);
+      if (bits > 0 && bits < minRsaBits) {
+        throw new IllegalArgumentException("PEM block " + index + " is a " + bits + "-bit RSA key, shorter than the minimum of "
+            + minRsaBits + " bits (RFC 7518 section 3.3)");
+      }
+      keys.add(k);
     }
     if (keys.isEmpty()) {
       throw new IllegalArgumentException("no PEM public key, certificate or private key found");
