@@ -5,6 +5,10 @@ import dev.saidentity.core.internal.KeySet;
 import dev.saidentity.core.internal.Pem;
 import dev.saidentity.core.internal.VerificationKey;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -277,10 +281,22 @@ public abstract class KeySource {
     return new KeySet(read.keys);
   }
 
+  /** 1 MiB: the most read from a PEM or JWKS file (a JWKS of a hundred RSA keys is under 100 KiB). */
+  static final int MAX_FILE_BYTES = 1 << 20;
+
   private static String read(Path file) {
-    try {
-      return Files.readString(file);
+    byte[] bytes;
+    try (InputStream in = Files.newInputStream(file)) {
+      bytes = in.readNBytes(MAX_FILE_BYTES + 1);
     } catch (IOException | RuntimeException e) {
+      throw new KeySourceException("cannot read " + file + ": " + e.getClass().getSimpleName(), e);
+    }
+    if (bytes.length > MAX_FILE_BYTES) {
+      throw new KeySourceException("cannot read " + file + ": over the limit of " + MAX_FILE_BYTES + " bytes for a key file");
+    }
+    try {
+      return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+    } catch (CharacterCodingException e) {
       throw new KeySourceException("cannot read " + file + ": " + e.getClass().getSimpleName(), e);
     }
   }

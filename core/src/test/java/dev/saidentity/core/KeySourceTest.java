@@ -186,4 +186,48 @@ class KeySourceTest {
     KeySet verify = keys(KeySource.fromJwks("{\"keys\":[" + rsaJwk(TestJwt.RSA.getPublic(), "\"key_ops\":[\"verify\",\"sign\"],\"use\":\"sig\",") + "]}"));
     assertThat(verify.all()).hasSize(1);
   }
+
+  @Test
+  void keyFiles_areReadWithAByteCap(@TempDir Path dir) throws Exception {
+    Path big = Files.write(dir.resolve("big.pem"), new byte[KeySource.MAX_FILE_BYTES + 1]);
+    assertThatThrownBy(() -> KeySource.fromPemFile(big)).isInstanceOf(KeySourceException.class)
+        .hasMessage("cannot read " + big + ": over the limit of 1048576 bytes for a key file");
+    assertThatThrownBy(() -> KeySource.fromJwksFile(big)).isInstanceOf(KeySourceException.class)
+        .hasMessage("cannot read " + big + ": over the limit of 1048576 bytes for a key file");
+    Path zero = Path.of("/dev/zero");
+    if (Files.isReadable(zero)) {
+      assertThatThrownBy(() -> KeySource.fromPemFile(zero)).isInstanceOf(KeySourceException.class)
+          .hasMessageEndingWith("over the limit of 1048576 bytes for a key file");
+    }
+    Path justRight = Files.writeString(dir.resolve("ok.pem"), Vectors.text("keys/rsa-public.pem")
+        + " ".repeat(KeySource.MAX_FILE_BYTES - Vectors.text("keys/rsa-public.pem").length()));
+    assertThat(keys(KeySource.fromPemFile(justRight)).all()).hasSize(1);
+  }
+
+  @Test
+  void pemParsing_isLinear_hostileTextIsRefusedInMilliseconds() {
+    java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+    String key = Vectors.text("keys/rsa-public.pem");
+    String[] hostile = {
+      "-----BEGIN PUBLIC KEY-----" + " ".repeat(200_000),
+      "-----BEGIN PUBLIC KEY-----\n" + "AAAA\n".repeat(40_000),
+      "-----BEGIN PUBLIC KEY-----\n" + "AAAA \n\t".repeat(30_000) + "-----END PUBLIC KEY----",
+      "-----BEGIN A-----".repeat(30_000),
+      "-----BEGIN PUBLIC KEY-----".repeat(20_000) + "-----END PUBLIC KEY-----",
+    };
+    org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(60), () -> {
+      KeySource.fromPem(key);
+      for (String pem : hostile) {
+        long start = mx.getCurrentThreadCpuTime();
+        assertThatThrownBy(() -> KeySource.fromPem(pem)).isInstanceOf(KeySourceException.class);
+        long ms = (mx.getCurrentThreadCpuTime() - start) / 1_000_000;
+        assertThat(ms).as("%d chars took %d ms of CPU", pem.length(), ms).isLessThan(200);
+      }
+    });
+    // A key surrounded by a lot of text is still found, and blocks of other kinds are skipped over.
+    String padded = "x".repeat(100_000) + "\n" + key + "\n" + " ".repeat(100_000) + key.replace("PUBLIC KEY", "NOT A KEY");
+    assertThatThrownBy(() -> KeySource.fromPem(padded)).isInstanceOf(KeySourceException.class)
+        .hasMessageContaining("PEM block 2 (NOT A KEY)");
+    assertThat(keys(KeySource.fromPem("x".repeat(100_000) + "\n" + key + " ".repeat(100_000))).all()).hasSize(1);
+  }
 }
