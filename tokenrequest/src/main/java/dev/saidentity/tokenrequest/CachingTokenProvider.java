@@ -259,9 +259,13 @@ public final class CachingTokenProvider implements AutoCloseable {
       }
       CompletableFuture<IssuedToken> f = claimOrJoin(e, s);
       if (f != null) {
-        return await(e, s, f, deadline);
+        IssuedToken got = await(e, s, f, deadline);
+        if (clock.millis() < got.expiresAt().toEpochMilli()) {
+          return got;
+        }
+        // expired while this caller waited (a clock step): ask again, within the same deadline
       }
-      // the entry was removed or its state changed meanwhile: look again
+      // or the entry was removed or its state changed meanwhile: look again
     }
   }
 

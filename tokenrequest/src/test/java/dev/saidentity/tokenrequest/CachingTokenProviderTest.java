@@ -563,6 +563,46 @@ class CachingTokenProviderTest {
     assertThat(p.get(spec(3600))).isNotSameAs(first);
   }
 
+  @Test
+  void readersRacingRefreshes_neverSeeAnExpiredToken_withAFreshWindow() throws Exception {
+    // Each token lives 10 minutes; the clock jumps 11 minutes at a time, so every refresh replaces an
+    // expired token while readers run. A reader compares with the time read before its get(): a token
+    // handed out must still have been valid then.
+    CachingTokenProvider p = track(CachingTokenProvider.builder(s -> issue(s, 600)).clock(clock).jitterSeconds(() -> 0).build());
+    TokenRequestSpec s600 = spec(600);
+    p.get(s600);
+    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    List<String> violations = new java.util.concurrent.CopyOnWriteArrayList<>();
+    ExecutorService readers = Executors.newFixedThreadPool(2);
+    try {
+      List<Future<?>> done = new ArrayList<>();
+      for (int r = 0; r < 2; r++) {
+        done.add(readers.submit(() -> {
+          while (!stop.get()) {
+            long before = clock.millis();
+            IssuedToken t = p.get(s600);
+            if (t.expiresAt().toEpochMilli() <= before) {
+              violations.add(t + " handed out at " + Instant.ofEpochMilli(before));
+            }
+          }
+        }));
+      }
+      for (int i = 0; i < 300; i++) {
+        clock.advance(Duration.ofMinutes(11));
+        IssuedToken t = p.get(s600); // waits for the refresh, bounded by maxWait
+        assertThat(t.expiresAt()).isAfter(clock.instant());
+      }
+      stop.set(true);
+      for (Future<?> f : done) {
+        f.get(30, TimeUnit.SECONDS);
+      }
+    } finally {
+      stop.set(true);
+      readers.shutdownNow();
+    }
+    assertThat(violations).isEmpty();
+  }
+
   static long refreshThreads() {
     return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("sa-identity-token-") && t.isAlive()).count();
   }
