@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * cached token is served until it expires, and the refresh is retried with exponential backoff and
  * jitter (at least the server's {@code Retry-After}); a token that arrives already due for refresh
  * (clock skew) is served while valid and refreshed with the same backoff, never in a tight loop.
- * Expired entries are purged every minute.
+ * Expired entries, and those whose requests failed before any token, are purged every minute.
  *
  * <p>Never an expired token: every hit compares the clock with the cached token's refresh time
  * (before its expiry), so the guarantee holds when the timer thread is starved, and follows the
@@ -394,7 +394,7 @@ public final class CachingTokenProvider implements AutoCloseable {
     long refreshAt = Math.min(expiresAt - 1, KubeletRefreshPolicy.refreshAfter(t.expiresAt(), t.lifetime().getSeconds(),
         Math.floorMod(jitterSeconds.getAsLong(), KubeletRefreshPolicy.MAX_JITTER_SECONDS)).toEpochMilli());
     boolean dueOnArrival = now > refreshAt || now < issuedAt;
-    long delay = 0;
+    long delay = -1;
     synchronized (e) {
       if (e.inflight == f) {
         e.inflight = null;
@@ -406,7 +406,7 @@ public final class CachingTokenProvider implements AutoCloseable {
         schedule(e, delay);
       } // else: removed, replaced or closed while the request ran: discard the answer (waiting callers still get it)
     }
-    if (dueOnArrival) {
+    if (dueOnArrival && delay >= 0) {
       LOG.warn("the token issued for {} is due for refresh on arrival (issued {}, refresh after {}, now {}): clock skew? next try in {} ms",
           e.spec, t.issuedAt(), Instant.ofEpochMilli(refreshAt), Instant.ofEpochMilli(now), delay);
     }
@@ -431,9 +431,11 @@ public final class CachingTokenProvider implements AutoCloseable {
         }
       }
     }
-    LOG.warn("refreshing the token for {} failed ({} in a row): {}", e.spec, failures, ex.getMessage());
     f.completeExceptionally(ex);
-    listener.onFailure(e.spec, ex, failures);
+    if (!closed) { // after close(), a request interrupted by the shutdown is no news
+      LOG.warn("refreshing the token for {} failed ({} in a row): {}", e.spec, failures, ex.getMessage());
+      listener.onFailure(e.spec, ex, failures);
+    }
   }
 
   /** Doubling from the initial backoff to the maximum, plus up to 20 % jitter, and at least {@code retryAfter}. */
@@ -503,13 +505,12 @@ public final class CachingTokenProvider implements AutoCloseable {
     }
   }
 
-  /** Drops cached tokens that have expired (also done every purge interval). */
+  /** Drops cached tokens that have expired, and entries whose requests failed before any token (also done every purge interval). */
   public void purgeExpired() {
     long now = clock.millis();
     for (Entry e : entries.values()) {
       synchronized (e) {
-        State s = e.state;
-        if (s.token != null && now >= s.expiresAtMillis && e.inflight == null) {
+        if (e.inflight == null && !e.state.usable(now)) { // expired, or never had a token (its requests failed)
           remove(e);
         }
       }

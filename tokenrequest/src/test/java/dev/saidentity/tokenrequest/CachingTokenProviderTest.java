@@ -603,6 +603,20 @@ class CachingTokenProviderTest {
     assertThat(violations).isEmpty();
   }
 
+  @Test
+  void purge_dropsEntriesThatNeverGotAToken() {
+    CachingTokenProvider p = track(manual(s -> {
+      fetches.incrementAndGet();
+      throw new TokenRequestException(TokenRequestException.Reason.FORBIDDEN, 403, null, "forbidden", null);
+    }).build());
+    assertThatThrownBy(() -> p.get(spec(3600))).isInstanceOfSatisfying(TokenRequestException.class,
+        e -> assertThat(e.reason()).isEqualTo(TokenRequestException.Reason.FORBIDDEN));
+    p.purgeExpired();
+    assertThat(p.size()).isZero();
+    assertThat(timer.pending()).isZero();
+    assertThat(fetches).hasValue(1);
+  }
+
   static long refreshThreads() {
     return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("sa-identity-token-") && t.isAlive()).count();
   }
