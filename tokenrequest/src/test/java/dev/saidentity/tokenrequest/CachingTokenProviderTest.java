@@ -523,6 +523,7 @@ class CachingTokenProviderTest {
   @Test
   void getWithNoUsableToken_waitsAtMostMaxWait_thenFailsTyped_andTheFetchStillLands() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch landed = new CountDownLatch(1);
     CachingTokenProvider p = track(CachingTokenProvider.builder(s -> {
       try {
         release.await(30, TimeUnit.SECONDS);
@@ -530,7 +531,12 @@ class CachingTokenProviderTest {
         Thread.currentThread().interrupt();
       }
       return issue(s, 3600);
-    }).clock(clock).jitterSeconds(() -> 0).maxWait(Duration.ofMillis(50)).build());
+    }).clock(clock).jitterSeconds(() -> 0).maxWait(Duration.ofMillis(50)).listener(new CachingTokenProvider.Listener() {
+      @Override
+      public void onRefresh(TokenRequestSpec spec, IssuedToken token) {
+        landed.countDown();
+      }
+    }).build());
     try {
       assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
         assertThatThrownBy(() -> p.get(spec(3600)))
@@ -541,7 +547,8 @@ class CachingTokenProviderTest {
     } finally {
       release.countDown();
     }
-    p.get(spec(3600)); // joins the request in flight (or finds its token) within the deadline once it is answered
+    assertThat(landed.await(30, TimeUnit.SECONDS)).as("the request that outlived the wait is cached").isTrue();
+    assertThat(p.get(spec(3600)).token()).isEqualTo("t-1");
     assertThat(fetches).hasValue(1);
   }
 
