@@ -245,8 +245,11 @@ public final class CachingTokenProvider implements AutoCloseable {
   private IssuedToken slow(TokenRequestSpec spec) {
     Objects.requireNonNull(spec, "spec");
     long deadline = System.nanoTime() + maxWait.toNanos();
-    for (;;) {
+    for (boolean again = false;; again = true) {
       checkOpen();
+      if (again && System.nanoTime() - deadline >= 0) {
+        throw timedOut(spec);
+      }
       Entry e = entries.computeIfAbsent(spec, Entry::new);
       State s = e.state;
       long now = clock.millis();
@@ -333,12 +336,16 @@ public final class CachingTokenProvider implements AutoCloseable {
     return new IllegalStateException("this CachingTokenProvider is closed");
   }
 
+  private TokenRequestException timedOut(TokenRequestSpec spec) {
+    return new TokenRequestException(TokenRequestException.Reason.UNAVAILABLE, 0, null,
+        "no token for " + spec + " within " + maxWait + ": the token request is still running (its answer will be cached)", null);
+  }
+
   private IssuedToken await(Entry e, State seen, CompletableFuture<IssuedToken> f, long deadlineNanos) {
     try {
       return f.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
     } catch (TimeoutException te) {
-      throw new TokenRequestException(TokenRequestException.Reason.UNAVAILABLE, 0, null,
-          "no token for " + e.spec + " within " + maxWait + ": the token request is still running (its answer will be cached)", null);
+      throw timedOut(e.spec);
     } catch (InterruptedException ie) {
       Thread.currentThread().interrupt();
       throw new TokenRequestException(TokenRequestException.Reason.UNAVAILABLE, 0, null,
