@@ -624,6 +624,58 @@ class CachingTokenProviderTest {
     assertThat(fetches).hasValue(1);
   }
 
+  @Test
+  void concurrentGetsInvalidatesAndRefreshes_leaveNoTimerWithoutALiveEntry() throws Exception {
+    AtomicInteger settled = new AtomicInteger(); // requests answered (installed or discarded)
+    CachingTokenProvider p = track(CachingTokenProvider.builder(s -> issue(s, 3600)).clock(clock).jitterSeconds(() -> 0).scheduler(timer)
+        .purgeInterval(Duration.ZERO).listener(new CachingTokenProvider.Listener() {
+          @Override
+          public void onRefresh(TokenRequestSpec spec, IssuedToken token) {
+            settled.incrementAndGet();
+          }
+        }).build()); // the default fetch pool: real threads racing
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    CountDownLatch go = new CountDownLatch(1);
+    try {
+      List<Future<?>> done = new ArrayList<>();
+      for (int w = 0; w < 4; w++) {
+        int worker = w;
+        done.add(pool.submit(() -> {
+          go.await();
+          for (int i = 0; i < 500; i++) {
+            if (worker == 0 && i % 50 == 0) {
+              clock.advance(Duration.ofMinutes(50)); // due: gets start background refreshes
+            }
+            if ((i + worker) % 3 == 0) {
+              p.invalidate(BOUND);
+            } else {
+              p.get(BOUND);
+            }
+          }
+          return null;
+        }));
+      }
+      go.countDown();
+      for (Future<?> f : done) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    awaitTrue(() -> settled.get() == fetches.get(), "every request answered");
+    assertThat(p.size()).isLessThanOrEqualTo(1);
+    assertThat(timer.pending()).as("timers, for %s live entries", p.size()).isEqualTo(p.size());
+  }
+
+  /** Polls a condition every millisecond until it holds, failing after 30 s: for conditions no latch can see. */
+  static void awaitTrue(java.util.function.BooleanSupplier condition, String what) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!condition.getAsBoolean()) {
+      assertThat(System.nanoTime() - deadline).as("waited 30 s for: %s", what).isNegative();
+      java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+    }
+  }
+
   static long refreshThreads() {
     return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("sa-identity-token-") && t.isAlive()).count();
   }
