@@ -5,17 +5,23 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
@@ -26,11 +32,22 @@ import org.slf4j.LoggerFactory;
  * Tokens from the TokenRequest API, cached and refreshed as the kubelet's token manager does:
  * keyed by the whole {@link TokenRequestSpec}; refreshed at 80 % of the granted lifetime or after 24
  * hours (minus 0–9 s of jitter), or when the clock moved behind the issue time ({@link
- * KubeletRefreshPolicy}); proactively in the background so that callers rarely wait, lazily on read as
- * a backstop; one request in flight per key however many callers. When a refresh fails the cached
- * token is served until it expires, and the refresh is retried with exponential backoff and jitter
- * (at least the server's {@code Retry-After}); an expired token is never handed out. Expired entries
- * are purged every minute.
+ * KubeletRefreshPolicy}); proactively in the background so that callers rarely wait, and on read when
+ * the timer is late; one request in flight per key however many callers. When a refresh fails the
+ * cached token is served until it expires, and the refresh is retried with exponential backoff and
+ * jitter (at least the server's {@code Retry-After}); a token that arrives already due for refresh
+ * (clock skew) is served while valid and refreshed with the same backoff, never in a tight loop.
+ * Expired entries, and those whose requests failed before any token, are purged every minute.
+ *
+ * <p>Never an expired token: every hit compares the clock with the cached token's refresh time
+ * (before its expiry), so the guarantee holds when the timer thread is starved, and follows the
+ * wall clock through steps and host suspends. A {@code get} that finds no usable token waits for the
+ * single request in flight at most {@linkplain Builder#maxWait the maximum wait} (default 30 s), then
+ * throws a {@link TokenRequestException}.
+ *
+ * <p>Removal is final: a refresh that completes after its entry was {@linkplain #invalidate
+ * invalidated}, {@linkplain #removeBoundTo removed}, purged or {@linkplain #close closed} is
+ * discarded (its waiting callers still get its answer), and no timer outlives its entry.
  *
  * <pre>{@code
  * try (CachingTokenProvider tokens = CachingTokenProvider.builder(TokenRequestClient.create(apiClient)).build()) {
@@ -38,14 +55,26 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p>Thread-safe. A cache hit takes no lock and allocates nothing; with the system clock it does not
- * even read the clock: a timer marks the token due at its refresh time (well before it expires).
- * {@link #close()} stops all background work (and the scheduler and fetch threads, unless a scheduler
- * was supplied).
+ * <p>Thread-safe. A cache hit takes no lock and allocates nothing: one map lookup, one volatile read
+ * of the entry's immutable state and one clock read. Requests run on the fetch executor (default: 4
+ * daemon threads of the provider's own), never on the timer; no lock is held while a request runs.
+ * {@link #close()} stops all background work: timers are cancelled, no request starts afterwards, and
+ * the provider's own threads end.
  */
 public final class CachingTokenProvider implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(CachingTokenProvider.class);
+
+  /** The shortest delay of a scheduled refresh, whatever the clocks say: 1 second. */
+  public static final Duration MIN_REFRESH_DELAY = Duration.ofSeconds(1);
+
+  /** The default {@linkplain Builder#maxWait maximum wait} of a {@code get} with no usable token: 30 seconds. */
+  public static final Duration DEFAULT_MAX_WAIT = Duration.ofSeconds(30);
+
+  /** The number of threads of the default fetch executor: 4. */
+  public static final int DEFAULT_FETCH_THREADS = 4;
+
+  private static final long MIN_REFRESH_DELAY_MILLIS = MIN_REFRESH_DELAY.toMillis();
 
   /** Hooks for refreshes and failures (metrics, logs). Called on the refreshing thread; must not block. */
   public interface Listener {
@@ -59,28 +88,72 @@ public final class CachingTokenProvider implements AutoCloseable {
   private final Function<TokenRequestSpec, IssuedToken> fetcher;
   private final Clock clock;
   private final ScheduledExecutorService scheduler;
-  private final java.util.concurrent.ExecutorService fetchers;
-  private final boolean ownScheduler;
-  private final boolean systemClock;
+  private final Executor fetchers;
+  private final @Nullable ScheduledExecutorService ownScheduler;
+  private final @Nullable ExecutorService ownFetchers;
   private final LongSupplier jitterSeconds;
   private final Listener listener;
-  private final Duration initialBackoff;
-  private final Duration maxBackoff;
-  private final Map<TokenRequestSpec, Entry> entries = new ConcurrentHashMap<>();
+  private final long initialBackoffMillis;
+  private final long maxBackoffMillis;
+  private final Duration maxWait;
+  private final ConcurrentHashMap<TokenRequestSpec, Entry> entries = new ConcurrentHashMap<>();
   private final @Nullable ScheduledFuture<?> purge;
   private volatile boolean closed;
 
-  private final class Entry {
+  /**
+   * Everything about an entry's token that changes together, immutable: a reader sees one token with
+   * its own times, never a token with another one's refresh window.
+   */
+  private static final class State {
+    static final State EMPTY = new State(null, Long.MAX_VALUE, Long.MIN_VALUE, Long.MIN_VALUE, 0, 0, 0);
+
+    final @Nullable IssuedToken token;
+    final long issuedAtMillis;
+    /** Before {@code expiresAtMillis}: a hit until then needs no other check. */
+    final long refreshAtMillis;
+    final long expiresAtMillis;
+    /** No background refresh before this (backoff after a failure or a token that arrived already due). */
+    final long nextAttemptMillis;
+    /** Requests failed since the last success. */
+    final int failures;
+    /** Exponent of the backoff: failures and already-due tokens since the last token that was not due. */
+    final int backoffStep;
+
+    State(@Nullable IssuedToken token, long issuedAtMillis, long refreshAtMillis, long expiresAtMillis, long nextAttemptMillis,
+        int failures, int backoffStep) {
+      this.token = token;
+      this.issuedAtMillis = issuedAtMillis;
+      this.refreshAtMillis = refreshAtMillis;
+      this.expiresAtMillis = expiresAtMillis;
+      this.nextAttemptMillis = nextAttemptMillis;
+      this.failures = failures;
+      this.backoffStep = backoffStep;
+    }
+
+    /** The token needs no refresh now (implies it is valid). */
+    boolean fresh(long now) {
+      return now <= refreshAtMillis && now >= issuedAtMillis;
+    }
+
+    /** The token has not expired. */
+    boolean usable(long now) {
+      return token != null && now < expiresAtMillis;
+    }
+
+    State failed(long nextAttempt) {
+      return new State(token, issuedAtMillis, refreshAtMillis, expiresAtMillis, nextAttempt, failures + 1, backoffStep + 1);
+    }
+  }
+
+  /** One key's entry: its state is swapped whole; the rest is guarded by the entry's lock, never held across I/O. */
+  private static final class Entry {
     final TokenRequestSpec spec;
-    volatile @Nullable IssuedToken token;
-    /** True from a successful fetch until the refresh time, when the timer clears it (system clock only). */
-    volatile boolean fresh;
-    volatile long refreshAtMillis;
-    volatile long issuedAtMillis;
-    volatile long expiresAtMillis;
-    volatile long nextAttemptMillis;
-    int failures;
+    volatile State state = State.EMPTY;
+    /** Mapped and not closed; once false, never true again. Guarded by this. */
+    boolean live = true;
+    /** The single request in flight. Guarded by this. */
     @Nullable CompletableFuture<IssuedToken> inflight;
+    /** The pending refresh timer. Guarded by this. */
     @Nullable ScheduledFuture<?> task;
 
     Entry(TokenRequestSpec spec) {
@@ -93,13 +166,12 @@ public final class CachingTokenProvider implements AutoCloseable {
     this.clock = b.clock;
     this.jitterSeconds = b.jitterSeconds;
     this.listener = b.listener;
-    this.initialBackoff = b.initialBackoff;
-    this.maxBackoff = b.maxBackoff;
-    this.systemClock = b.clock.equals(Clock.systemUTC());
+    this.initialBackoffMillis = b.initialBackoff.toMillis();
+    this.maxBackoffMillis = b.maxBackoff.toMillis();
+    this.maxWait = b.maxWait;
     if (b.scheduler != null) {
       this.scheduler = b.scheduler;
-      this.fetchers = b.scheduler;
-      this.ownScheduler = false;
+      this.ownScheduler = null;
     } else {
       ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(1, r -> {
         Thread t = new Thread(r, "sa-identity-token-refresh");
@@ -108,15 +180,25 @@ public final class CachingTokenProvider implements AutoCloseable {
       });
       s.setRemoveOnCancelPolicy(true);
       this.scheduler = s;
-      java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+      this.ownScheduler = s;
+    }
+    if (b.fetchExecutor != null) {
+      this.fetchers = b.fetchExecutor;
+      this.ownFetchers = null;
+    } else {
       // Fetches run apart from the timer, so that a slow API server never delays a refresh deadline.
-      this.fetchers = new java.util.concurrent.ThreadPoolExecutor(0, 4, 30, TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(),
-          r -> {
+      // core = max: a pool with no core threads and an unbounded queue never grows past one thread.
+      // The queue holds at most one task per entry (one request in flight per key).
+      AtomicInteger n = new AtomicInteger();
+      ThreadPoolExecutor pool = new ThreadPoolExecutor(DEFAULT_FETCH_THREADS, DEFAULT_FETCH_THREADS, 30, TimeUnit.SECONDS,
+          new LinkedBlockingQueue<>(), r -> {
             Thread t = new Thread(r, "sa-identity-token-fetch-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
           });
-      this.ownScheduler = true;
+      pool.allowCoreThreadTimeOut(true);
+      this.fetchers = pool;
+      this.ownFetchers = pool;
     }
     this.purge = b.purgeInterval.isZero() ? null
         : scheduler.scheduleWithFixedDelay(this::purgeExpired, b.purgeInterval.toMillis(), b.purgeInterval.toMillis(), TimeUnit.MILLISECONDS);
@@ -136,29 +218,20 @@ public final class CachingTokenProvider implements AutoCloseable {
   /**
    * A valid token for the spec: the cached one while it does not need a refresh (no call), the cached
    * one while a refresh runs or keeps failing and it has not expired, otherwise a fresh one (waiting
-   * for the single request in flight).
+   * for the single request in flight at most the {@linkplain Builder#maxWait maximum wait}).
    *
-   * @throws TokenRequestException when there is no valid token and none can be had
+   * @throws TokenRequestException when there is no valid token and none can be had within the maximum
+   *     wait ({@link TokenRequestException.Reason#UNAVAILABLE} on timeout)
    * @throws IllegalStateException after {@link #close()}
    */
   public IssuedToken get(TokenRequestSpec spec) {
     Entry e = entries.get(spec);
     if (e != null) {
-      if (systemClock) {
-        // No clock read on a hit (a clock read costs more than the map lookup): the timer clears
-        // `fresh` at the refresh time, well before the token expires.
-        if (e.fresh) {
-          IssuedToken t = e.token;
-          if (t != null) {
-            return t;
-          }
-        }
-      } else {
-        IssuedToken t = e.token;
-        long now = clock.millis();
-        if (t != null && now <= e.refreshAtMillis && now >= e.issuedAtMillis) {
-          return t;
-        }
+      State s = e.state;
+      IssuedToken t = s.token;
+      // One clock read on every hit: the timer may be late (a starved JVM) or follow another clock.
+      if (t != null && s.fresh(clock.millis())) {
+        return t;
       }
     }
     return slow(spec);
@@ -170,49 +243,123 @@ public final class CachingTokenProvider implements AutoCloseable {
   }
 
   private IssuedToken slow(TokenRequestSpec spec) {
+    Objects.requireNonNull(spec, "spec");
+    long deadline = System.nanoTime() + maxWait.toNanos();
+    for (boolean again = false;; again = true) {
+      checkOpen();
+      if (again && System.nanoTime() - deadline >= 0) {
+        throw timedOut(spec);
+      }
+      Entry e = entries.computeIfAbsent(spec, Entry::new);
+      State s = e.state;
+      long now = clock.millis();
+      IssuedToken t = s.token;
+      if (t != null && now < s.expiresAtMillis) {
+        if (!s.fresh(now) && now >= s.nextAttemptMillis) {
+          refreshInBackground(e);
+        }
+        return t; // still valid: serve it while the refresh runs (or backs off)
+      }
+      CompletableFuture<IssuedToken> f = claimOrJoin(e, s);
+      if (f != null) {
+        IssuedToken got = await(e, s, f, deadline);
+        if (clock.millis() < got.expiresAt().toEpochMilli()) {
+          return got;
+        }
+        // expired while this caller waited (a clock step): ask again, within the same deadline
+      }
+      // or the entry was removed or its state changed meanwhile: look again
+    }
+  }
+
+  private void checkOpen() {
     if (closed) {
       throw new IllegalStateException("this CachingTokenProvider is closed");
     }
-    Entry e = entries.computeIfAbsent(Objects.requireNonNull(spec, "spec"), Entry::new);
-    long now = clock.millis();
-    IssuedToken t = e.token;
-    if (t != null && now < e.expiresAtMillis) {
-      if (now >= e.nextAttemptMillis) {
-        CompletableFuture<IssuedToken> f = claimIfDue(e, now);
-        if (f != null) {
-          try {
-            fetchers.execute(() -> fetch(e, f));
-          } catch (java.util.concurrent.RejectedExecutionException rejected) {
-            synchronized (e) {
-              e.inflight = null; // closing: the cached token is still served
-            }
-            f.complete(t);
-          }
-        }
-      }
-      return t; // still valid: serve it while the refresh runs (or backs off)
-    }
-    CompletableFuture<IssuedToken> mine = claim(e);
+  }
+
+  /** The request in flight, or a new one; null when the entry is no longer live or its state is no longer {@code seen}. */
+  private @Nullable CompletableFuture<IssuedToken> claimOrJoin(Entry e, State seen) {
     CompletableFuture<IssuedToken> f;
-    if (mine != null) {
-      fetch(e, mine);
-      f = mine;
-    } else {
-      synchronized (e) {
-        f = e.inflight;
+    synchronized (e) {
+      if (!e.live) {
+        return null;
       }
-      if (f == null) {
-        return slow(spec);
+      if (e.inflight != null) {
+        return e.inflight;
+      }
+      if (e.state != seen) {
+        return null;
+      }
+      f = new CompletableFuture<>();
+      e.inflight = f;
+    }
+    submit(e, f);
+    return f;
+  }
+
+  /** Starts a background refresh if the entry is live, due, out of backoff and has none in flight. */
+  private void refreshInBackground(Entry e) {
+    CompletableFuture<IssuedToken> f;
+    synchronized (e) {
+      State s = e.state;
+      long now = clock.millis();
+      if (!e.live || e.inflight != null || s.fresh(now) || now < s.nextAttemptMillis) {
+        return;
+      }
+      f = new CompletableFuture<>();
+      e.inflight = f;
+    }
+    submit(e, f);
+  }
+
+  private void submit(Entry e, CompletableFuture<IssuedToken> f) {
+    try {
+      fetchers.execute(() -> fetch(e, f));
+    } catch (RejectedExecutionException rejected) {
+      release(e, f);
+      f.completeExceptionally(closed ? closedException()
+          : new TokenRequestException(TokenRequestException.Reason.UNAVAILABLE, 0, null,
+              "the fetch executor refused the token request for " + e.spec, rejected));
+    }
+  }
+
+  private static void release(Entry e, CompletableFuture<IssuedToken> f) {
+    synchronized (e) {
+      if (e.inflight == f) {
+        e.inflight = null;
       }
     }
+  }
+
+  private static IllegalStateException closedException() {
+    return new IllegalStateException("this CachingTokenProvider is closed");
+  }
+
+  private TokenRequestException timedOut(TokenRequestSpec spec) {
+    return new TokenRequestException(TokenRequestException.Reason.UNAVAILABLE, 0, null,
+        "no token for " + spec + " within " + maxWait + ": the token request is still running (its answer will be cached)", null);
+  }
+
+  private IssuedToken await(Entry e, State seen, CompletableFuture<IssuedToken> f, long deadlineNanos) {
     try {
-      return f.join();
-    } catch (CompletionException ce) {
-      TokenRequestException cause = ce.getCause() instanceof TokenRequestException ? (TokenRequestException) ce.getCause()
-          : new TokenRequestException(TokenRequestException.Reason.UNEXPECTED, 0, null, "token request failed: " + ce.getCause(), ce.getCause());
-      if (t != null) {
+      return f.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException te) {
+      throw timedOut(e.spec);
+    } catch (InterruptedException ie) {
+      Thread.currentThread().interrupt();
+      throw new TokenRequestException(TokenRequestException.Reason.UNAVAILABLE, 0, null,
+          "interrupted while waiting for a token for " + e.spec, ie);
+    } catch (ExecutionException ee) {
+      Throwable c = ee.getCause();
+      if (c instanceof IllegalStateException) {
+        throw new IllegalStateException(c.getMessage(), c);
+      }
+      TokenRequestException cause = c instanceof TokenRequestException ? (TokenRequestException) c
+          : new TokenRequestException(TokenRequestException.Reason.UNEXPECTED, 0, null, "token request failed: " + c, c);
+      if (seen.token != null) {
         throw new TokenRequestException(TokenRequestException.Reason.EXPIRED, cause.status(), cause.retryAfter().orElse(null),
-            "the token for " + spec + " expired at " + Instant.ofEpochMilli(e.expiresAtMillis) + " and refresh failed: " + cause.getMessage(),
+            "the token for " + e.spec + " expired at " + Instant.ofEpochMilli(seen.expiresAtMillis) + " and refresh failed: " + cause.getMessage(),
             cause);
       }
       throw new TokenRequestException(cause.reason(), cause.status(), cause.retryAfter().orElse(null),
@@ -220,133 +367,199 @@ public final class CachingTokenProvider implements AutoCloseable {
     }
   }
 
-  /**
-   * Claims the request slot only if the cached token still needs a refresh when checked under the
-   * entry's lock (another caller's refresh may have just finished).
-   */
-  private @Nullable CompletableFuture<IssuedToken> claimIfDue(Entry e, long now) {
-    synchronized (e) {
-      boolean due = systemClock ? !e.fresh : (now > e.refreshAtMillis || now < e.issuedAtMillis);
-      return due ? claim(e) : null;
-    }
-  }
-
-  /** Claims the single request slot of an entry: a future when the caller is to fetch, null when one is in flight. */
-  private @Nullable CompletableFuture<IssuedToken> claim(Entry e) {
-    synchronized (e) {
-      if (e.inflight != null) {
-        return null;
-      }
-      CompletableFuture<IssuedToken> f = new CompletableFuture<>();
-      e.inflight = f;
-      return f;
-    }
-  }
-
+  /** Runs on the fetch executor: one request, then the answer installed only if the entry is still live. */
   private void fetch(Entry e, CompletableFuture<IssuedToken> f) {
+    if (closed) {
+      release(e, f);
+      f.completeExceptionally(closedException());
+      return;
+    }
+    IssuedToken t;
     try {
-      IssuedToken t = fetcher.apply(e.spec);
-      long now = clock.millis();
-      long refreshAt = KubeletRefreshPolicy.refreshAfter(t.expiresAt(), t.lifetime().getSeconds(),
-          Math.floorMod(jitterSeconds.getAsLong(), KubeletRefreshPolicy.MAX_JITTER_SECONDS)).toEpochMilli();
-      synchronized (e) {
-        e.expiresAtMillis = t.expiresAt().toEpochMilli();
-        e.issuedAtMillis = t.issuedAt().toEpochMilli();
-        e.refreshAtMillis = refreshAt;
-        e.failures = 0;
-        e.nextAttemptMillis = 0;
-        e.token = t;
-        e.fresh = now <= refreshAt;
-        e.inflight = null;
-        schedule(e, Math.max(0, refreshAt - now) + 1);
-      }
-      f.complete(t);
-      listener.onRefresh(e.spec, t);
+      t = Objects.requireNonNull(fetcher.apply(e.spec), "the fetcher returned null");
     } catch (TokenRequestException ex) {
       failed(e, f, ex);
+      return;
     } catch (RuntimeException ex) {
       failed(e, f, new TokenRequestException(TokenRequestException.Reason.UNEXPECTED, 0, null,
           "token request failed: " + ex.getClass().getSimpleName(), ex));
+      return;
+    } catch (Error err) {
+      release(e, f);
+      f.completeExceptionally(err);
+      throw err;
     }
+    long now = clock.millis();
+    long expiresAt = t.expiresAt().toEpochMilli();
+    if (now >= expiresAt) {
+      failed(e, f, new TokenRequestException(TokenRequestException.Reason.UNEXPECTED, 0, null,
+          "the API server issued a token for " + e.spec + " that expires at " + t.expiresAt() + ", which is not after this host's time "
+              + Instant.ofEpochMilli(now) + ": check the clocks", null));
+      return;
+    }
+    long issuedAt = t.issuedAt().toEpochMilli();
+    long refreshAt = Math.min(expiresAt - 1, KubeletRefreshPolicy.refreshAfter(t.expiresAt(), t.lifetime().getSeconds(),
+        Math.floorMod(jitterSeconds.getAsLong(), KubeletRefreshPolicy.MAX_JITTER_SECONDS)).toEpochMilli());
+    boolean dueOnArrival = now > refreshAt || now < issuedAt;
+    long delay = -1;
+    synchronized (e) {
+      if (e.inflight == f) {
+        e.inflight = null;
+      }
+      if (e.live && !closed) {
+        int step = dueOnArrival ? e.state.backoffStep + 1 : 0;
+        delay = dueOnArrival ? Math.max(MIN_REFRESH_DELAY_MILLIS, backoff(step, null)) : refreshAt - now + 1;
+        e.state = new State(t, issuedAt, refreshAt, expiresAt, dueOnArrival ? now + delay : 0, 0, step);
+        schedule(e, delay);
+      } // else: removed, replaced or closed while the request ran: discard the answer (waiting callers still get it)
+    }
+    if (dueOnArrival && delay >= 0) {
+      LOG.warn("the token issued for {} is due for refresh on arrival (issued {}, refresh after {}, now {}): clock skew? next try in {} ms",
+          e.spec, t.issuedAt(), Instant.ofEpochMilli(refreshAt), Instant.ofEpochMilli(now), delay);
+    }
+    f.complete(t);
+    listener.onRefresh(e.spec, t);
   }
 
   private void failed(Entry e, CompletableFuture<IssuedToken> f, TokenRequestException ex) {
-    int failures;
     long now = clock.millis();
+    int failures;
     synchronized (e) {
-      failures = ++e.failures;
-      long backoff = Math.min(maxBackoff.toMillis(), initialBackoff.toMillis() << Math.min(20, failures - 1));
-      backoff += ThreadLocalRandom.current().nextLong(Math.max(1, backoff / 5));
-      if (ex.retryAfter().isPresent()) {
-        backoff = Math.max(backoff, ex.retryAfter().get().toMillis());
+      if (e.inflight == f) {
+        e.inflight = null;
       }
-      e.nextAttemptMillis = now + backoff;
-      e.inflight = null;
-      if (e.token != null && now < e.expiresAtMillis) {
-        schedule(e, backoff);
+      State s = e.state;
+      failures = s.failures + 1;
+      if (e.live && !closed) {
+        long backoff = backoff(s.backoffStep + 1, ex.retryAfter().orElse(null));
+        e.state = s.failed(now + backoff);
+        if (s.usable(now)) {
+          schedule(e, backoff);
+        }
       }
     }
-    LOG.warn("refreshing the token for {} failed ({} in a row): {}", e.spec, failures, ex.getMessage());
     f.completeExceptionally(ex);
-    listener.onFailure(e.spec, ex, failures);
+    if (!closed) { // after close(), a request interrupted by the shutdown is no news
+      LOG.warn("refreshing the token for {} failed ({} in a row): {}", e.spec, failures, ex.getMessage());
+      listener.onFailure(e.spec, ex, failures);
+    }
   }
 
+  /** Doubling from the initial backoff to the maximum, plus up to 20 % jitter, and at least {@code retryAfter}. */
+  private long backoff(int step, @Nullable Duration retryAfter) {
+    long backoff = Math.min(maxBackoffMillis, initialBackoffMillis << Math.min(20, Math.max(0, step - 1)));
+    backoff += ThreadLocalRandom.current().nextLong(Math.max(1, backoff / 5));
+    return retryAfter == null ? backoff : Math.max(backoff, retryAfter.toMillis());
+  }
+
+  /** Replaces the entry's timer; only for a live entry of an open provider. Caller holds the entry's lock. */
   private void schedule(Entry e, long delayMillis) {
-    if (closed) {
-      return;
-    }
     if (e.task != null) {
       e.task.cancel(false);
+      e.task = null;
+    }
+    if (!e.live || closed) {
+      return;
     }
     try {
-      e.task = scheduler.schedule(() -> {
-        e.fresh = false;
-        CompletableFuture<IssuedToken> f = claim(e);
-        if (f != null) {
-          try {
-            fetchers.execute(() -> fetch(e, f));
-          } catch (java.util.concurrent.RejectedExecutionException closing) {
-            synchronized (e) {
-              e.inflight = null;
-            }
-          }
-        }
-      }, delayMillis, TimeUnit.MILLISECONDS);
-    } catch (java.util.concurrent.RejectedExecutionException ignored) {
-      // closing
+      e.task = scheduler.schedule(() -> onTimer(e), Math.max(MIN_REFRESH_DELAY_MILLIS, delayMillis), TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException closing) {
+      // the scheduler is shutting down: the next get() refreshes
     }
   }
 
-  /** Drops cached tokens that have expired (also done every purge interval). */
+  /** On the timer: decides from the state (the timer may be early, late or on another clock) and hands any request to the fetchers. */
+  private void onTimer(Entry e) {
+    CompletableFuture<IssuedToken> f;
+    synchronized (e) {
+      if (!e.live || closed || e.inflight != null) {
+        return;
+      }
+      State s = e.state;
+      long now = clock.millis();
+      if (!s.usable(now)) {
+        e.task = null;
+        return; // nothing to keep fresh: the next get() requests one
+      }
+      if (s.fresh(now)) {
+        schedule(e, s.refreshAtMillis - now + 1);
+        return;
+      }
+      if (now < s.nextAttemptMillis) {
+        schedule(e, s.nextAttemptMillis - now);
+        return;
+      }
+      e.task = null;
+      f = new CompletableFuture<>();
+      e.inflight = f;
+    }
+    submit(e, f);
+  }
+
+  /** Removes a live entry and cancels its timer, under its lock; false if it was already removed. */
+  private boolean remove(Entry e) {
+    synchronized (e) {
+      if (!e.live) {
+        return false;
+      }
+      e.live = false;
+      entries.remove(e.spec, e);
+      if (e.task != null) {
+        e.task.cancel(false);
+        e.task = null;
+      }
+      return true;
+    }
+  }
+
+  /** Drops cached tokens that have expired, and entries whose requests failed before any token (also done every purge interval). */
   public void purgeExpired() {
     long now = clock.millis();
-    entries.values().removeIf(e -> {
+    for (Entry e : entries.values()) {
       synchronized (e) {
-        boolean expired = e.token != null && now > e.expiresAtMillis && e.inflight == null;
-        if (expired && e.task != null) {
-          e.task.cancel(false);
+        if (e.inflight == null && !e.state.usable(now)) { // expired, or never had a token (its requests failed)
+          remove(e);
         }
-        return expired;
       }
-    });
+    }
   }
 
-  /** Drops the tokens bound to the object with this uid (the kubelet does so when a pod is deleted). */
+  /** Drops the tokens bound to the object with this uid (the kubelet does so when a pod is deleted); their refreshes in flight are discarded. */
   public void removeBoundTo(String uid) {
-    entries.values().removeIf(e -> {
-      boolean match = e.spec.boundObject().flatMap(BoundObject::uid).map(uid::equals).orElse(false);
-      if (match && e.task != null) {
-        e.task.cancel(false);
+    Objects.requireNonNull(uid, "uid");
+    for (Entry e : entries.values()) {
+      if (e.spec.boundObject().flatMap(BoundObject::uid).map(uid::equals).orElse(false)) {
+        remove(e);
       }
-      return match;
-    });
+    }
   }
 
-  /** Forgets the cached token of a spec, so that the next {@link #get} requests a new one (e.g. after a 401). */
+  /**
+   * Forgets the cached token of a spec, so that the next {@link #get} requests a new one (e.g. after a
+   * 401); a refresh in flight is discarded when it completes.
+   */
   public void invalidate(TokenRequestSpec spec) {
-    Entry e = entries.remove(spec);
-    if (e != null && e.task != null) {
-      e.task.cancel(false);
+    Entry e = entries.get(Objects.requireNonNull(spec, "spec"));
+    if (e != null) {
+      remove(e);
+    }
+  }
+
+  /**
+   * Forgets the cached token of a spec only if it is still {@code rejected} (compared in full): when
+   * many requests get a 401 for one token, the first invalidates it and the others leave its
+   * replacement alone.
+   */
+  public void invalidate(TokenRequestSpec spec, String rejected) {
+    Objects.requireNonNull(rejected, "rejected");
+    Entry e = entries.get(Objects.requireNonNull(spec, "spec"));
+    if (e != null) {
+      synchronized (e) {
+        IssuedToken t = e.state.token;
+        if (t != null && t.token().equals(rejected)) {
+          remove(e);
+        }
+      }
     }
   }
 
@@ -358,42 +571,55 @@ public final class CachingTokenProvider implements AutoCloseable {
   /** The cached token's age (now minus its estimated issue time), if one is cached. */
   public Optional<Duration> tokenAge(TokenRequestSpec spec) {
     Entry e = entries.get(spec);
-    IssuedToken t = e == null ? null : e.token;
+    IssuedToken t = e == null ? null : e.state.token;
     return t == null ? Optional.empty() : Optional.of(Duration.between(t.issuedAt(), clock.instant()));
   }
 
   /** The time left until the cached token expires, if one is cached. */
   public Optional<Duration> timeToExpiry(TokenRequestSpec spec) {
     Entry e = entries.get(spec);
-    IssuedToken t = e == null ? null : e.token;
+    IssuedToken t = e == null ? null : e.state.token;
     return t == null ? Optional.empty() : Optional.of(Duration.between(clock.instant(), t.expiresAt()));
   }
 
-  /** Stops background refreshes and purges; a provider-made scheduler is shut down and its thread ends. */
+  /**
+   * Stops all background work: cancels the timers and the purge, starts no request afterwards (one
+   * already handed to the fetch executor ends without calling the fetcher), fails the callers waiting
+   * for one with an {@link IllegalStateException}, and shuts down the provider's own threads (waiting
+   * up to 5 s for each pool). A supplied scheduler or fetch executor is left running. Idempotent.
+   */
   @Override
   public void close() {
     closed = true;
     if (purge != null) {
       purge.cancel(false);
     }
-    List<Entry> all = new ArrayList<>(entries.values());
-    for (Entry e : all) {
+    List<CompletableFuture<IssuedToken>> waiting = new ArrayList<>();
+    for (Entry e : entries.values()) {
       synchronized (e) {
-        if (e.task != null) {
-          e.task.cancel(false);
+        if (e.inflight != null) {
+          waiting.add(e.inflight);
         }
+        remove(e);
       }
     }
     entries.clear();
-    if (ownScheduler) {
-      scheduler.shutdownNow();
-      fetchers.shutdownNow();
-      try {
-        scheduler.awaitTermination(5, TimeUnit.SECONDS);
-        fetchers.awaitTermination(5, TimeUnit.SECONDS);
-      } catch (InterruptedException ie) {
-        Thread.currentThread().interrupt();
+    waiting.forEach(f -> f.completeExceptionally(closedException()));
+    if (ownScheduler != null) {
+      ownScheduler.shutdownNow();
+    }
+    if (ownFetchers != null) {
+      ownFetchers.shutdownNow();
+    }
+    try {
+      if (ownScheduler != null && !ownScheduler.awaitTermination(5, TimeUnit.SECONDS)) {
+        LOG.warn("the token refresh timer did not stop within 5 s");
       }
+      if (ownFetchers != null && !ownFetchers.awaitTermination(5, TimeUnit.SECONDS)) {
+        LOG.warn("a token request did not stop within 5 s of close()");
+      }
+    } catch (InterruptedException ie) {
+      Thread.currentThread().interrupt();
     }
   }
 
@@ -402,30 +628,47 @@ public final class CachingTokenProvider implements AutoCloseable {
     return "CachingTokenProvider[" + entries.size() + " tokens]";
   }
 
-  /** Settings of a {@link CachingTokenProvider}. */
+  /** Settings of a {@link CachingTokenProvider}. Not thread-safe; each {@link #build()} makes an independent provider. */
   public static final class Builder {
     private final Function<TokenRequestSpec, IssuedToken> fetcher;
     private Clock clock = Clock.systemUTC();
     private @Nullable ScheduledExecutorService scheduler;
+    private @Nullable Executor fetchExecutor;
     private LongSupplier jitterSeconds = () -> ThreadLocalRandom.current().nextInt(KubeletRefreshPolicy.MAX_JITTER_SECONDS);
     private Listener listener = new Listener() {};
     private Duration initialBackoff = Duration.ofSeconds(1);
     private Duration maxBackoff = Duration.ofMinutes(1);
     private Duration purgeInterval = Duration.ofMinutes(1);
+    private Duration maxWait = DEFAULT_MAX_WAIT;
 
     private Builder(Function<TokenRequestSpec, IssuedToken> fetcher) {
       this.fetcher = fetcher;
     }
 
-    /** The clock; default {@link Clock#systemUTC()}. */
+    /** The clock; default {@link Clock#systemUTC()}. Every hit reads it. */
     public Builder clock(Clock value) {
       this.clock = Objects.requireNonNull(value, "clock");
       return this;
     }
 
-    /** The scheduler for background refreshes and purges; default a single daemon thread, shut down by {@code close()}. */
+    /**
+     * The timer for background refreshes and purges; default a single daemon thread
+     * ({@code sa-identity-token-refresh}), shut down by {@code close()}. A supplied scheduler is not
+     * shut down; {@code close()} cancels the provider's tasks on it. Only timers run on it, never a
+     * request.
+     */
     public Builder scheduler(ScheduledExecutorService value) {
       this.scheduler = Objects.requireNonNull(value, "scheduler");
+      return this;
+    }
+
+    /**
+     * Where token requests run; default {@value CachingTokenProvider#DEFAULT_FETCH_THREADS} daemon threads of the
+     * provider's own ({@code sa-identity-token-fetch-N}, ending after 30 s idle), shut down by {@code
+     * close()}. At most one task per cached key is queued. A supplied executor is not shut down.
+     */
+    public Builder fetchExecutor(Executor value) {
+      this.fetchExecutor = Objects.requireNonNull(value, "fetchExecutor");
       return this;
     }
 
@@ -435,15 +678,16 @@ public final class CachingTokenProvider implements AutoCloseable {
       return this;
     }
 
-    /** Hooks for refreshes and failures. */
+    /** Hooks for refreshes and failures; default none. */
     public Builder listener(Listener value) {
       this.listener = Objects.requireNonNull(value, "listener");
       return this;
     }
 
     /**
-     * The retry backoff after failures: doubling from {@code initial} up to {@code max}, plus up to
-     * 20 % jitter; default 1 s to 1 min.
+     * The retry backoff after failures and after tokens that arrive already due for refresh: doubling
+     * from {@code initial} up to {@code max}, plus up to 20 % jitter; default 1 s to 1 min. A
+     * scheduled refresh never comes sooner than {@link CachingTokenProvider#MIN_REFRESH_DELAY} (1 s).
      *
      * @throws IllegalArgumentException if initial is not positive or max is below it
      */
@@ -462,6 +706,21 @@ public final class CachingTokenProvider implements AutoCloseable {
         throw new IllegalArgumentException("purgeInterval must not be negative");
       }
       this.purgeInterval = value;
+      return this;
+    }
+
+    /**
+     * How long a {@code get} that finds no usable token waits for the request in flight before it
+     * throws a {@link TokenRequestException} ({@code UNAVAILABLE}); the request goes on and its answer
+     * is cached. Default {@link CachingTokenProvider#DEFAULT_MAX_WAIT} (30 s).
+     *
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder maxWait(Duration value) {
+      if (value.isNegative() || value.isZero()) {
+        throw new IllegalArgumentException("maxWait must be positive, got " + value);
+      }
+      this.maxWait = value;
       return this;
     }
 

@@ -5,6 +5,7 @@ import io.kubernetes.client.util.ClientBuilder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -18,9 +19,18 @@ import org.slf4j.LoggerFactory;
  * mount's {@code token} file as the kubelet rotates it. The token file may appear after the client is
  * built: it is read on the first request.
  *
+ * <p>Every call has deadlines (client-java's own default has no read deadline, so a server that
+ * accepts and never answers would hang a caller forever): connect 10 s, read and write 30 s
+ * (between bytes), and 60 s for the whole call, TLS handshake and body included. A client for
+ * watches or long log streams needs {@code readTimeout(Duration.ZERO)} and {@code
+ * callTimeout(Duration.ZERO)}.
+ *
  * <pre>{@code
  * ApiClient client = InClusterClient.builder().build();
+ * ApiClient watcher = InClusterClient.builder().readTimeout(Duration.ZERO).callTimeout(Duration.ZERO).build();
  * }</pre>
+ *
+ * <p>The builder is not thread-safe; the built client is as thread-safe as any client-java {@link ApiClient}.
  */
 public final class InClusterClient {
 
@@ -28,6 +38,15 @@ public final class InClusterClient {
 
   /** Where the kubelet mounts the ServiceAccount volume. */
   public static final Path DEFAULT_MOUNT = Path.of("/var/run/secrets/kubernetes.io/serviceaccount");
+
+  /** The default deadline to open a connection: 10 seconds. */
+  public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+  /** The default deadline for each read (between bytes received): 30 seconds. */
+  public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(30);
+  /** The default deadline for each write (between bytes sent): 30 seconds. */
+  public static final Duration DEFAULT_WRITE_TIMEOUT = Duration.ofSeconds(30);
+  /** The default deadline of a whole call (DNS, connect, TLS, request and response body): 60 seconds. */
+  public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(60);
 
   private InClusterClient() {}
 
@@ -41,8 +60,64 @@ public final class InClusterClient {
     private Path mount = DEFAULT_MOUNT;
     private Map<String, String> env = System.getenv();
     private @Nullable TokenSource tokens;
+    private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+    private Duration readTimeout = DEFAULT_READ_TIMEOUT;
+    private Duration writeTimeout = DEFAULT_WRITE_TIMEOUT;
+    private Duration callTimeout = DEFAULT_CALL_TIMEOUT;
 
     private Builder() {}
+
+    /**
+     * The deadline to open a connection; default {@link InClusterClient#DEFAULT_CONNECT_TIMEOUT} (10 s),
+     * zero for none.
+     *
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder connectTimeout(Duration value) {
+      this.connectTimeout = checked(value, "connectTimeout");
+      return this;
+    }
+
+    /**
+     * The deadline for each read; default {@link InClusterClient#DEFAULT_READ_TIMEOUT} (30 s), zero for
+     * none (watches).
+     *
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder readTimeout(Duration value) {
+      this.readTimeout = checked(value, "readTimeout");
+      return this;
+    }
+
+    /**
+     * The deadline for each write; default {@link InClusterClient#DEFAULT_WRITE_TIMEOUT} (30 s), zero for
+     * none.
+     *
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder writeTimeout(Duration value) {
+      this.writeTimeout = checked(value, "writeTimeout");
+      return this;
+    }
+
+    /**
+     * The deadline of a whole call; default {@link InClusterClient#DEFAULT_CALL_TIMEOUT} (60 s), zero for
+     * none (watches).
+     *
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder callTimeout(Duration value) {
+      this.callTimeout = checked(value, "callTimeout");
+      return this;
+    }
+
+    private static Duration checked(Duration value, String name) {
+      Objects.requireNonNull(value, name);
+      if (value.isNegative()) {
+        throw new IllegalArgumentException(name + " must not be negative, got " + value);
+      }
+      return value;
+    }
 
     /** The ServiceAccount volume's directory; default {@link #DEFAULT_MOUNT}. */
     public Builder mount(Path value) {
@@ -87,7 +162,11 @@ public final class InClusterClient {
       } catch (IOException e) {
         LOG.error("cannot read {} ({}); using the JVM's trusted roots", ca, e.getClass().getSimpleName());
       }
-      return b.build();
+      ApiClient client = b.build();
+      // After build(): the interceptor TokenAuthentication installed is kept by newBuilder().
+      client.setHttpClient(client.getHttpClient().newBuilder().connectTimeout(connectTimeout).readTimeout(readTimeout)
+          .writeTimeout(writeTimeout).callTimeout(callTimeout).build());
+      return client;
     }
   }
 }

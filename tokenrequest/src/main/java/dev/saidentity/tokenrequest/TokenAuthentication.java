@@ -11,8 +11,10 @@ import okhttp3.Response;
 
 /**
  * A client-java {@link Authentication} that puts the current token of a {@link TokenSource} on every
- * request, and on a 401 invalidates it and retries once with a fresh one. The {@code Authorization}
- * header is set by an OkHttp interceptor and never logged.
+ * request, and on a 401 invalidates the token that request sent ({@link TokenSource#invalidate(String)},
+ * so that a burst of 401s for one token replaces it once, not once per request) and retries once with
+ * the current one. The {@code Authorization} header is set by an OkHttp interceptor and never logged.
+ * Deadlines are the client's (see {@link InClusterClient}) and the source's.
  *
  * <pre>{@code
  * ApiClient client = new ClientBuilder().setBasePath(url).setCertificateAuthority(caPem)
@@ -34,7 +36,7 @@ public final class TokenAuthentication implements Authentication {
     client.setHttpClient(withToken);
   }
 
-  /** Sets {@code Authorization: Bearer <current token>}; on 401 invalidates and retries once. */
+  /** Sets {@code Authorization: Bearer <current token>}; on 401 invalidates the token sent and retries once. */
   static final class BearerInterceptor implements Interceptor {
     private final TokenSource source;
 
@@ -45,17 +47,18 @@ public final class TokenAuthentication implements Authentication {
     @Override
     public Response intercept(Chain chain) throws IOException {
       Request request = chain.request();
-      Response response = chain.proceed(withToken(request));
+      String sent = source.token();
+      Response response = chain.proceed(withToken(request, sent));
       if (response.code() != 401) {
         return response;
       }
       response.close();
-      source.invalidate();
-      return chain.proceed(withToken(request));
+      source.invalidate(sent);
+      return chain.proceed(withToken(request, source.token()));
     }
 
-    private Request withToken(Request r) {
-      return r.newBuilder().header("Authorization", "Bearer " + source.token()).build();
+    private static Request withToken(Request r, String token) {
+      return r.newBuilder().header("Authorization", "Bearer " + token).build();
     }
   }
 

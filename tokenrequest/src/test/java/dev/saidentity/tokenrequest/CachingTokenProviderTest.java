@@ -2,6 +2,7 @@ package dev.saidentity.tokenrequest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -25,13 +26,17 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class CachingTokenProviderTest {
 
@@ -47,8 +52,17 @@ class CachingTokenProviderTest {
     server.close();
   }
 
+  /** Released once per token installed by a provider made with {@link #provider()}. */
+  final Semaphore refreshes = new Semaphore(0);
+
   CachingTokenProvider provider() {
-    CachingTokenProvider p = CachingTokenProvider.builder(TokenRequestClient.create(client)).clock(clock).jitterSeconds(() -> 0).build();
+    CachingTokenProvider p = CachingTokenProvider.builder(TokenRequestClient.create(client)).clock(clock).jitterSeconds(() -> 0)
+        .listener(new CachingTokenProvider.Listener() {
+          @Override
+          public void onRefresh(TokenRequestSpec spec, IssuedToken token) {
+            refreshes.release();
+          }
+        }).build();
     providers.add(p);
     return p;
   }
@@ -88,14 +102,16 @@ class CachingTokenProviderTest {
     server.createServiceAccount("default", "api");
     CachingTokenProvider p = provider();
     IssuedToken first = p.get(spec(3600));
+    awaitRefreshes(1);
     clock.advance(Duration.ofMinutes(10));
     assertThat(p.get(spec(3600))).isSameAs(first);
     assertThat(tokenRequests()).isEqualTo(1);
     clock.advance(Duration.ofMinutes(40)); // 50 minutes: past 80 %
     IssuedToken served = p.get(spec(3600));
-    awaitRequests(2);
-    assertThat(served.expiresAt()).isAfter(clock.instant()); // the cached one is still valid, served while refreshing
-    awaitRefreshed(p, first);
+    assertThat(served).isSameAs(first); // the cached one is still valid, served while refreshing
+    assertThat(served.expiresAt()).isAfter(clock.instant());
+    awaitRefreshes(1);
+    assertThat(p.get(spec(3600))).isNotSameAs(first);
     assertThat(tokenRequests()).isEqualTo(2);
   }
 
@@ -104,11 +120,13 @@ class CachingTokenProviderTest {
     server.createServiceAccount("default", "api");
     CachingTokenProvider p = provider();
     IssuedToken first = p.get(spec(144000));
+    awaitRefreshes(1);
     clock.advance(Duration.ofHours(23));
     assertThat(p.get(spec(144000))).isSameAs(first);
     clock.advance(Duration.ofHours(2)); // 25 h
-    p.get(spec(144000));
-    awaitRefreshed(p, first);
+    assertThat(p.get(spec(144000))).isSameAs(first);
+    awaitRefreshes(1);
+    assertThat(p.get(spec(144000))).isNotSameAs(first);
     assertThat(tokenRequests()).isEqualTo(2);
   }
 
@@ -261,9 +279,12 @@ class CachingTokenProviderTest {
     TokenRequestSpec spec = TokenRequestSpec.builder("default", "api").apiAudiences().expiration(Duration.ofSeconds(3607))
         .boundTo(BoundObject.pod("web", podUid)).build();
     IssuedToken first = p.get(spec);
+    awaitRefreshes(1);
     clock.advance(Duration.ofMinutes(49)); // past 80 % of 3607 s although the JWT is good for a year
-    p.get(spec);
-    awaitRequests(3);
+    assertThat(p.get(spec)).isSameAs(first);
+    awaitRefreshes(1);
+    assertThat(p.get(spec)).isNotSameAs(first);
+    assertThat(tokenRequests()).isEqualTo(3);
   }
 
   @Test
@@ -295,23 +316,377 @@ class CachingTokenProviderTest {
     }
   }
 
+  // ---- Without a server: a counting fetcher, a manual timer and a fetch executor the test controls ----
+
+  final AtomicInteger fetches = new AtomicInteger();
+  final ManualScheduler timer = new ManualScheduler(clock);
+  final HoldingExecutor fetchPool = new HoldingExecutor();
+
+  /** A token as the API server issues it now, for {@code seconds}. */
+  IssuedToken issue(TokenRequestSpec s, long seconds) {
+    return new IssuedToken("t-" + fetches.incrementAndGet(), clock.instant().plusSeconds(seconds), seconds, s.audiences(), List.of());
+  }
+
+  /** One-hour tokens, counted; the timer runs only when the test says; fetches run when the test says. */
+  CachingTokenProvider manual() {
+    return manual(s -> issue(s, 3600)).build();
+  }
+
+  CachingTokenProvider.Builder manual(Function<TokenRequestSpec, IssuedToken> fetcher) {
+    return CachingTokenProvider.builder(fetcher).clock(clock).jitterSeconds(() -> 0).scheduler(timer).fetchExecutor(fetchPool)
+        .purgeInterval(Duration.ZERO);
+  }
+
+  <T extends CachingTokenProvider> T track(T p) {
+    providers.add(p);
+    return p;
+  }
+
+  static final TokenRequestSpec BOUND = TokenRequestSpec.builder("default", "api").audience("vault")
+      .boundTo(BoundObject.pod("web", "pod-uid-1")).build();
+
+  /** Moves the clock a minute at a time, running the timers and fetches due. */
+  void live(Duration d) {
+    for (long m = 0; m < d.toMinutes(); m++) {
+      clock.advance(Duration.ofMinutes(1));
+      timer.runDue();
+      fetchPool.runHeld();
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"invalidate", "removeBoundTo"})
+  void removalDuringARefresh_discardsTheRefresh_andNothingRefreshesAfterwards(String removal) {
+    CachingTokenProvider p = track(manual());
+    IssuedToken first = p.get(BOUND);
+    assertThat(timer.pending()).isEqualTo(1);
+    clock.advance(Duration.ofMinutes(50)); // due
+    fetchPool.hold();
+    assertThat(p.get(BOUND)).isSameAs(first); // served while the refresh is claimed
+    assertThat(fetchPool.held()).isEqualTo(1);
+    if (removal.equals("invalidate")) {
+      p.invalidate(BOUND);
+    } else {
+      p.removeBoundTo("pod-uid-1");
+    }
+    assertThat(p.size()).isZero();
+    assertThat(fetchPool.runHeld()).isEqualTo(1); // the refresh completes after its entry was removed
+    assertThat(fetches).hasValue(2);
+    assertThat(p.size()).as("a discarded refresh installs nothing").isZero();
+    assertThat(timer.pending()).as("timers left behind").isZero();
+    live(Duration.ofHours(48));
+    assertThat(fetches).as("requests after the removal, with no get()").hasValue(2);
+    assertThat(p.get(BOUND)).isNotSameAs(first);
+    assertThat(fetches).hasValue(3);
+  }
+
+  @Test
+  void invalidateOnEvery401_racingRefreshes_leavesOneLiveEntryRefreshingAtItsOwnPace() {
+    CachingTokenProvider p = track(manual());
+    p.get(BOUND);
+    for (int i = 0; i < 10; i++) { // a flapping server: each refresh is overtaken by a 401
+      clock.advance(Duration.ofMinutes(50));
+      fetchPool.hold();
+      p.get(BOUND);
+      p.invalidate(BOUND);
+      fetchPool.runHeld();
+      p.get(BOUND);
+    }
+    assertThat(fetches).hasValue(21);
+    assertThat(p.size()).isEqualTo(1);
+    assertThat(timer.pending()).as("one timer, for the one live entry").isEqualTo(1);
+    live(Duration.ofHours(24));
+    // refreshed 1 ms after 48 min, seen at the next whole minute: every 49 min, 29 times in 24 h
+    assertThat(fetches.get() - 21).as("requests in 24 h").isEqualTo(29);
+  }
+
+  @Test
+  void close_cancelsTheTimers_andStartsNoFetch_evenOneAlreadyClaimed() {
+    CachingTokenProvider p = track(manual());
+    p.get(BOUND);
+    p.get(spec(3600));
+    assertThat(timer.pending()).isEqualTo(2);
+    clock.advance(Duration.ofMinutes(50));
+    fetchPool.hold();
+    p.get(BOUND); // claims a refresh, not yet started
+    p.close();
+    assertThat(timer.pending()).as("timers after close()").isZero();
+    fetchPool.runHeld();
+    live(Duration.ofHours(24));
+    assertThat(fetches).as("requests after close()").hasValue(2);
+    assertThatThrownBy(() -> p.get(BOUND)).isInstanceOf(IllegalStateException.class).hasMessage("this CachingTokenProvider is closed");
+  }
+
+  /**
+   * Delegates to the settable clock but says it equals the system clock, so that a hit path which
+   * trusts a timer "with the system clock" is exercised with test time.
+   */
+  static final class SystemLookingClock extends java.time.Clock {
+    final SettableClock time;
+
+    SystemLookingClock(SettableClock time) {
+      this.time = time;
+    }
+
+    @Override
+    public java.time.ZoneId getZone() {
+      return java.time.ZoneOffset.UTC;
+    }
+
+    @Override
+    public java.time.Clock withZone(java.time.ZoneId zone) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public Instant instant() {
+      return time.instant();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o == this || java.time.Clock.systemUTC().equals(o);
+    }
+
+    @Override
+    public int hashCode() {
+      return java.time.Clock.systemUTC().hashCode();
+    }
+  }
+
+  @Test
+  void hit_neverServesAnExpiredToken_whenTheTimerNeverRuns() {
+    CachingTokenProvider p = track(manual(s -> issue(s, 3600)).clock(new SystemLookingClock(clock)).build());
+    IssuedToken first = p.get(spec(3600));
+    clock.advance(Duration.ofMinutes(50)); // due; the starved timer never says so
+    assertThat(p.get(spec(3600))).isSameAs(first); // still valid: served, and the hit notices the refresh is due
+    assertThat(fetches).as("refresh started by the hit").hasValue(2);
+    IssuedToken second = p.get(spec(3600));
+    assertThat(second).isNotSameAs(first);
+    clock.advance(Duration.ofHours(3)); // a wall-clock step (NTP, a suspended host): far past expiry
+    IssuedToken third = p.get(spec(3600));
+    assertThat(third.expiresAt()).isAfter(clock.instant());
+    assertThat(fetches).hasValue(3);
+    assertThat(timer.pending()).as("timers, none of which ever ran").isPositive();
+  }
+
+  @Test
+  void tokensAlreadyDueOnArrival_causeABoundedNumberOfRequestsPerMinute() {
+    // A server clock 7 minutes behind ours: every token arrives past its refresh time (but valid for 5 minutes).
+    CachingTokenProvider p = track(manual(s -> {
+      fetches.incrementAndGet();
+      return new IssuedToken("skewed", clock.instant().plusSeconds(300), 3600, s.audiences(), List.of());
+    }).build());
+    p.get(spec(3600));
+    int[] perMinute = new int[3];
+    for (int minute = 0; minute < 3; minute++) {
+      int before = fetches.get();
+      for (int i = 0; i < 600; i++) {
+        clock.advance(Duration.ofMillis(100));
+        assertThat(p.get(spec(3600)).expiresAt()).isAfter(clock.instant());
+        timer.runDue();
+      }
+      perMinute[minute] = fetches.get() - before;
+    }
+    // backoff 1, 2, 4, 8, 16, 32 s (+ up to 20 %), then at most once a minute
+    assertThat(perMinute[0]).as("requests in the first minute").isBetween(4, 7);
+    assertThat(perMinute[1]).as("requests in the second minute").isBetween(1, 2);
+    assertThat(perMinute[2]).as("requests in the third minute").isBetween(1, 2);
+  }
+
+  @Test
+  void defaultFetchPool_runsFourSlowFetchesAtOnce() throws Exception {
+    CountDownLatch allInside = new CountDownLatch(4);
+    java.util.concurrent.atomic.AtomicBoolean slow = new java.util.concurrent.atomic.AtomicBoolean();
+    CachingTokenProvider p = track(CachingTokenProvider.builder(s -> {
+      if (slow.get()) {
+        allInside.countDown();
+        try {
+          allInside.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return issue(s, 3600);
+    }).clock(clock).jitterSeconds(() -> 0).build());
+    List<TokenRequestSpec> specs = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      specs.add(TokenRequestSpec.builder("default", "sa-" + i).audience("vault").build());
+      p.get(specs.get(i));
+    }
+    slow.set(true);
+    clock.advance(Duration.ofMinutes(50));
+    specs.forEach(p::get); // four background refreshes, each waiting for the other three
+    assertThat(allInside.await(30, TimeUnit.SECONDS)).as("four fetches inside the fetcher at once").isTrue();
+  }
+
+  @Test
+  void getWithNoUsableToken_waitsAtMostMaxWait_thenFailsTyped_andTheFetchStillLands() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch landed = new CountDownLatch(1);
+    CachingTokenProvider p = track(CachingTokenProvider.builder(s -> {
+      try {
+        release.await(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return issue(s, 3600);
+    }).clock(clock).jitterSeconds(() -> 0).maxWait(Duration.ofMillis(50)).listener(new CachingTokenProvider.Listener() {
+      @Override
+      public void onRefresh(TokenRequestSpec spec, IssuedToken token) {
+        landed.countDown();
+      }
+    }).build());
+    try {
+      assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
+        assertThatThrownBy(() -> p.get(spec(3600)))
+            .isInstanceOfSatisfying(TokenRequestException.class, e -> assertThat(e.reason()).isEqualTo(TokenRequestException.Reason.UNAVAILABLE))
+            .hasMessage("no token for TokenRequestSpec[default/api, audiences=[vault], expiration=3600s] within PT0.05S: "
+                + "the token request is still running (its answer will be cached)");
+      });
+    } finally {
+      release.countDown();
+    }
+    assertThat(landed.await(30, TimeUnit.SECONDS)).as("the request that outlived the wait is cached").isTrue();
+    assertThat(p.get(spec(3600)).token()).isEqualTo("t-1");
+    assertThat(fetches).hasValue(1);
+  }
+
+  @Test
+  void fetches_neverRunOnTheTimer() throws Exception {
+    Semaphore refreshed = new Semaphore(0);
+    CachingTokenProvider p = track(CachingTokenProvider.builder(s -> issue(s, 3600)).clock(clock).jitterSeconds(() -> 0).scheduler(timer)
+        .purgeInterval(Duration.ZERO).listener(new CachingTokenProvider.Listener() {
+          @Override
+          public void onRefresh(TokenRequestSpec spec, IssuedToken token) {
+            refreshed.release();
+          }
+        }).build());
+    IssuedToken first = p.get(spec(3600));
+    clock.advance(Duration.ofMinutes(49));
+    assertThat(timer.runDue()).isEqualTo(1); // the refresh timer fires and hands the request to the fetch pool
+    assertThat(refreshed.tryAcquire(2, 30, TimeUnit.SECONDS)).isTrue();
+    assertThat(timer.executed()).as("runnables handed to the timer as an executor").isZero();
+    assertThat(p.get(spec(3600))).isNotSameAs(first);
+  }
+
+  @Test
+  void readersRacingRefreshes_neverSeeAnExpiredToken_withAFreshWindow() throws Exception {
+    // Each token lives 10 minutes; the clock jumps 11 minutes at a time, so every refresh replaces an
+    // expired token while readers run. A reader compares with the time read before its get(): a token
+    // handed out must still have been valid then.
+    CachingTokenProvider p = track(CachingTokenProvider.builder(s -> issue(s, 600)).clock(clock).jitterSeconds(() -> 0).build());
+    TokenRequestSpec s600 = spec(600);
+    p.get(s600);
+    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    List<String> violations = new java.util.concurrent.CopyOnWriteArrayList<>();
+    ExecutorService readers = Executors.newFixedThreadPool(2);
+    try {
+      List<Future<?>> done = new ArrayList<>();
+      for (int r = 0; r < 2; r++) {
+        done.add(readers.submit(() -> {
+          while (!stop.get()) {
+            long before = clock.millis();
+            IssuedToken t = p.get(s600);
+            if (t.expiresAt().toEpochMilli() <= before) {
+              violations.add(t + " handed out at " + Instant.ofEpochMilli(before));
+            }
+          }
+        }));
+      }
+      for (int i = 0; i < 300; i++) {
+        clock.advance(Duration.ofMinutes(11));
+        IssuedToken t = p.get(s600); // waits for the refresh, bounded by maxWait
+        assertThat(t.expiresAt()).isAfter(clock.instant());
+      }
+      stop.set(true);
+      for (Future<?> f : done) {
+        f.get(30, TimeUnit.SECONDS);
+      }
+    } finally {
+      stop.set(true);
+      readers.shutdownNow();
+    }
+    assertThat(violations).isEmpty();
+  }
+
+  @Test
+  void purge_dropsEntriesThatNeverGotAToken() {
+    CachingTokenProvider p = track(manual(s -> {
+      fetches.incrementAndGet();
+      throw new TokenRequestException(TokenRequestException.Reason.FORBIDDEN, 403, null, "forbidden", null);
+    }).build());
+    assertThatThrownBy(() -> p.get(spec(3600))).isInstanceOfSatisfying(TokenRequestException.class,
+        e -> assertThat(e.reason()).isEqualTo(TokenRequestException.Reason.FORBIDDEN));
+    p.purgeExpired();
+    assertThat(p.size()).isZero();
+    assertThat(timer.pending()).isZero();
+    assertThat(fetches).hasValue(1);
+  }
+
+  @Test
+  void concurrentGetsInvalidatesAndRefreshes_leaveNoTimerWithoutALiveEntry() throws Exception {
+    AtomicInteger settled = new AtomicInteger(); // requests answered (installed or discarded)
+    CachingTokenProvider p = track(CachingTokenProvider.builder(s -> issue(s, 3600)).clock(clock).jitterSeconds(() -> 0).scheduler(timer)
+        .purgeInterval(Duration.ZERO).listener(new CachingTokenProvider.Listener() {
+          @Override
+          public void onRefresh(TokenRequestSpec spec, IssuedToken token) {
+            settled.incrementAndGet();
+          }
+        }).build()); // the default fetch pool: real threads racing
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    CountDownLatch go = new CountDownLatch(1);
+    try {
+      List<Future<?>> done = new ArrayList<>();
+      for (int w = 0; w < 4; w++) {
+        int worker = w;
+        done.add(pool.submit(() -> {
+          go.await();
+          for (int i = 0; i < 500; i++) {
+            if (worker == 0 && i % 50 == 0) {
+              clock.advance(Duration.ofMinutes(50)); // due: gets start background refreshes
+            }
+            if ((i + worker) % 3 == 0) {
+              p.invalidate(BOUND);
+            } else {
+              p.get(BOUND);
+            }
+          }
+          return null;
+        }));
+      }
+      go.countDown();
+      for (Future<?> f : done) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    awaitTrue(() -> settled.get() == fetches.get(), "every request answered");
+    assertThat(p.size()).isLessThanOrEqualTo(1);
+    assertThat(timer.pending()).as("timers, for %s live entries", p.size()).isEqualTo(p.size());
+  }
+
+  /** Polls a condition every millisecond until it holds, failing after 30 s: for conditions no latch can see. */
+  static void awaitTrue(java.util.function.BooleanSupplier condition, String what) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!condition.getAsBoolean()) {
+      assertThat(System.nanoTime() - deadline).as("waited 30 s for: %s", what).isNegative();
+      java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+    }
+  }
+
   static long refreshThreads() {
     return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("sa-identity-token-") && t.isAlive()).count();
   }
 
-  void awaitRequests(int n) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (tokenRequests() < n) {
-      assertThat(System.nanoTime()).as("waited for %s token requests", n).isLessThan(deadline);
-      Thread.onSpinWait();
-    }
-  }
-
-  void awaitRefreshed(CachingTokenProvider p, IssuedToken old) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (p.get(spec(old.lifetime().getSeconds())) == old) {
-      assertThat(System.nanoTime()).as("waited for the background refresh").isLessThan(deadline);
-      Thread.onSpinWait();
+  /** Waits (bounded) until a provider made with {@link #provider()} has installed {@code n} more tokens. */
+  void awaitRefreshes(int n) {
+    try {
+      assertThat(refreshes.tryAcquire(n, 30, TimeUnit.SECONDS)).as("waited 30 s for %s refreshes", n).isTrue();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
     }
   }
 }
