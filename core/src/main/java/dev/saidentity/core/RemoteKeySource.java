@@ -8,6 +8,7 @@ import dev.saidentity.core.internal.Pem;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.StringReader;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -713,16 +714,22 @@ public final class RemoteKeySource extends KeySource implements AutoCloseable {
 
     /**
      * Trust only the CA certificates in this PEM file (e.g. the pod's {@code ca.crt}) instead of
-     * the JVM's default trust store.
+     * the JVM's default trust store. At most 1 MiB is read.
      *
-     * @throws KeySourceException if the file cannot be read or holds no certificate
+     * @throws KeySourceException if the file cannot be read, is larger than 1 MiB or holds no
+     *     certificate
      */
     public Builder caCertificatesFile(Path pemFile) {
-      try {
-        return caCertificates(Files.readString(pemFile));
+      byte[] pem;
+      try (InputStream in = Files.newInputStream(pemFile)) {
+        pem = in.readNBytes(MAX_BODY_BYTES + 1);
       } catch (IOException e) {
         throw new KeySourceException("cannot read CA file " + pemFile + ": " + e.getClass().getSimpleName(), e);
       }
+      if (pem.length > MAX_BODY_BYTES) {
+        throw new KeySourceException("CA file " + pemFile + " is larger than " + MAX_BODY_BYTES + " bytes");
+      }
+      return caCertificates(new String(pem, StandardCharsets.UTF_8));
     }
 
     /**

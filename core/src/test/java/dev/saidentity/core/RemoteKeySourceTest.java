@@ -656,6 +656,15 @@ class RemoteKeySourceTest {
         .isInstanceOf(KeySourceException.class);
   }
 
+  // Issue 8, item 13 (the CA file a source trusts): read with a cap, like every other input.
+  @Test
+  void caCertificatesFile_isReadWithACap(@TempDir Path dir) throws Exception {
+    Path big = Files.write(dir.resolve("ca.crt"), " ".repeat((1 << 20) + 1).getBytes(StandardCharsets.US_ASCII));
+    assertThatThrownBy(() -> RemoteKeySource.jwks(URI.create(base + "/openid/v1/jwks")).caCertificatesFile(big))
+        .isInstanceOf(KeySourceException.class)
+        .hasMessage("CA file " + big + " is larger than 1048576 bytes");
+  }
+
   static void run(Path dir, String... cmd) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", cmd[0]).toString();
     cmd[0] = java;
