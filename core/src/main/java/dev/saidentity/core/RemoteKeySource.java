@@ -330,7 +330,7 @@ public final class RemoteKeySource extends KeySource implements AutoCloseable {
     long start = ticker.getAsLong();
     KeySet fresh = null;
     Duration maxAge = Duration.ZERO;
-    String error = "";
+    String error = "fetching keys from " + where() + " failed";
     try {
       if (closed) {
         error = "closed";
