@@ -656,6 +656,50 @@ class RemoteKeySourceTest {
         .isInstanceOf(KeySourceException.class);
   }
 
+  @Test
+  void aFailingBearerSupplier_isAFailedFetch_thatNamesOnlyItsType() throws Exception {
+    TokenValidator v = validator(track(jwksSource().bearerToken(() -> {
+      throw new IllegalStateException("token file says s3cr3t");
+    }).build()));
+    ValidationResult r = v.tryValidate(token(TestJwt.RSA));
+    assertThat(r.reason()).contains(Reason.UNKNOWN_KEY);
+    assertThat(r.message()).endsWith("(fetching keys from " + base + "/openid/v1/jwks failed: java.lang.IllegalStateException)")
+        .doesNotContain("s3cr3t");
+    advance(Duration.ofSeconds(1)); // the back-off passed: the claim was released, a new fetch may start
+    v.tryValidate(token(TestJwt.RSA));
+    executor.drain();
+    assertThat(executor.submitted()).isEqualTo(2);
+  }
+
+  @Test
+  void aFetchItsExecutorNeverRuns_isAbandonedAfterTwiceTheTimeout() {
+    List<Runnable> dropped = new CopyOnWriteArrayList<>();
+    AtomicInteger calls = new AtomicInteger();
+    Executor stuckOnce = r -> {
+      if (calls.incrementAndGet() == 1) {
+        dropped.add(r); // a saturated executor: the first fetch never runs
+      } else {
+        executor.execute(r);
+      }
+    };
+    RemoteKeySource keys = track(RemoteKeySource.jwks(URI.create(base + "/openid/v1/jwks")).ticker(nanos::get)
+        .executor(stuckOnce).timeout(Duration.ofMillis(200)).build());
+    TokenValidator v = validator(keys);
+    ValidationResult r = v.tryValidate(token(TestJwt.RSA));
+    assertThat(r.reason()).contains(Reason.UNKNOWN_KEY);
+    assertThat(r.message()).endsWith("(the first fetch from " + base + "/openid/v1/jwks did not finish within 200 ms)");
+    advance(Duration.ofMillis(399));
+    assertThat(v.tryValidate(token(TestJwt.RSA)).reason()).contains(Reason.UNKNOWN_KEY);
+    assertThat(calls.get()).isEqualTo(1);
+    advance(Duration.ofMillis(1));
+    assertThat(v.tryValidate(token(TestJwt.RSA)).isValid()).isTrue();
+    assertThat(calls.get()).isEqualTo(2);
+    dropped.get(0).run(); // should it run late after all: past its deadline, it fails, and that is discarded
+    assertThat(keys.unavailableReason()).isEmpty();
+    assertThat(v.tryValidate(token(TestJwt.RSA)).isValid()).isTrue();
+    assertThat(hits("/openid/v1/jwks")).isEqualTo(1);
+  }
+
   // Issue 8, item 13 (the CA file a source trusts): read with a cap, like every other input.
   @Test
   void caCertificatesFile_isReadWithACap(@TempDir Path dir) throws Exception {
