@@ -3,9 +3,9 @@
 module dev.saidentity.audit {
   requires transitive dev.saidentity.core;
   requires transitive io.kubernetes.client.java.api;
-  requires transitive com.google.gson;
+  requires com.google.gson; // inside only: the API speaks KubeObject and String
   requires okhttp3;
-  requires org.yaml.snakeyaml;
+  requires org.yaml.snakeyaml; // for core's YAML loader (core requires it only statically)
 
   exports dev.saidentity.audit;
 }

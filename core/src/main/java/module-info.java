@@ -8,7 +8,10 @@ module dev.saidentity.core {
   requires com.google.gson;
   requires org.slf4j;
   requires java.net.http;
+  // The shared YAML loader (audit, testing); core's own API needs no YAML.
+  requires static org.yaml.snakeyaml;
 
   exports dev.saidentity.core;
   exports dev.saidentity.core.internal to dev.saidentity.testing;
+  exports dev.saidentity.core.internal.yaml to dev.saidentity.audit, dev.saidentity.testing;
 }

@@ -1,11 +1,12 @@
 package dev.saidentity.audit;
 
-import com.google.gson.JsonObject;
 import dev.saidentity.core.Severity;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The checks, SAI-001 to SAI-012, over an {@link Inventory}:
@@ -44,42 +45,42 @@ public final class Auditor {
   /** Every finding, ordered by id, then namespace, kind and name. */
   public static List<AuditFinding> audit(Inventory inv) {
     List<AuditFinding> out = new ArrayList<>();
-    for (JsonObject w : inv.objects) {
-      JsonObject spec = Inventory.podSpec(w);
+    for (KubeObject w : inv.objects) {
+      Map<String, @Nullable Object> spec = Inventory.podSpec(w);
       if (spec != null) {
         workload(inv, w, spec, out);
       }
     }
-    for (JsonObject sa : inv.ofKind("ServiceAccount")) {
-      if (Inventory.bool(sa, "automountServiceAccountToken") == null) {
-        out.add(f("SAI-010", Severity.INFO, sa, "ServiceAccount " + Inventory.namespace(sa) + "/" + Inventory.name(sa)
+    for (KubeObject sa : inv.ofKind("ServiceAccount")) {
+      if (Inventory.bool(sa.fields(), "automountServiceAccountToken") == null) {
+        out.add(f("SAI-010", Severity.INFO, sa, "ServiceAccount " + Inventory.namespace(sa) + "/" + sa.name()
             + " leaves automountServiceAccountToken unset, so pods get its token unless they opt out",
             "set automountServiceAccountToken: false on the ServiceAccount and true only on pods that call the API"));
       }
     }
-    for (JsonObject s : inv.ofKind("Secret")) {
-      if (!LEGACY_TOKEN_TYPE.equals(Inventory.str(s, "type"))) {
+    for (KubeObject s : inv.ofKind("Secret")) {
+      if (!LEGACY_TOKEN_TYPE.equals(Inventory.str(s.fields(), "type"))) {
         continue;
       }
-      JsonObject meta = Inventory.obj(s, "metadata");
-      JsonObject labels = Inventory.obj(meta, "labels");
+      Map<String, @Nullable Object> meta = Inventory.obj(s.fields(), "metadata");
+      Map<String, @Nullable Object> labels = Inventory.obj(meta, "labels");
       String lastUsed = Inventory.str(labels, "kubernetes.io/legacy-token-last-used");
       String invalidSince = Inventory.str(labels, "kubernetes.io/legacy-token-invalid-since");
-      out.add(f("SAI-003", Severity.WARNING, s, "legacy token Secret " + Inventory.namespace(s) + "/" + Inventory.name(s)
+      out.add(f("SAI-003", Severity.WARNING, s, "legacy token Secret " + Inventory.namespace(s) + "/" + s.name()
           + " (last used: " + (lastUsed.isEmpty() ? "unknown" : lastUsed) + ", invalid since: " + (invalidSince.isEmpty() ? "not marked" : invalidSince) + ")",
           "move its users to projected tokens (TokenRequest) and delete the Secret"));
       String saName = Inventory.str(Inventory.obj(meta, "annotations"), "kubernetes.io/service-account.name");
       String ns = Inventory.namespace(s);
       if (!saName.isEmpty() && inv.knowsServiceAccountsOf(ns) && !saExists(inv, ns, saName)) {
-        out.add(f("SAI-005", Severity.WARNING, s, "legacy token Secret " + ns + "/" + Inventory.name(s) + " names ServiceAccount "
+        out.add(f("SAI-005", Severity.WARNING, s, "legacy token Secret " + ns + "/" + s.name() + " names ServiceAccount "
             + saName + ", which does not exist", "delete the orphaned token Secret"));
       }
     }
     for (String kind : List.of("RoleBinding", "ClusterRoleBinding")) {
-      for (JsonObject b : inv.ofKind(kind)) {
+      for (KubeObject b : inv.ofKind(kind)) {
         // Kubernetes' own default policy (e.g. system:service-account-issuer-discovery for
         // system:serviceaccounts) is labelled as such and is not a finding.
-        if (!"rbac-defaults".equals(Inventory.str(Inventory.obj(Inventory.obj(b, "metadata"), "labels"), "kubernetes.io/bootstrapping"))) {
+        if (!"rbac-defaults".equals(Inventory.str(Inventory.obj(Inventory.obj(b.fields(), "metadata"), "labels"), "kubernetes.io/bootstrapping"))) {
           binding(b, kind, out);
         }
       }
@@ -93,9 +94,9 @@ public final class Auditor {
     return name.equals("default") || inv.serviceAccount(ns, name) != null;
   }
 
-  private static void workload(Inventory inv, JsonObject w, JsonObject spec, List<AuditFinding> out) {
+  private static void workload(Inventory inv, KubeObject w, Map<String, @Nullable Object> spec, List<AuditFinding> out) {
     String ns = Inventory.namespace(w);
-    String what = Inventory.str(w, "kind") + " " + ns + "/" + Inventory.name(w);
+    String what = w.kind() + " " + ns + "/" + w.name();
     String saName = Inventory.str(spec, "serviceAccountName");
     String deprecated = Inventory.str(spec, "serviceAccount");
     // The API server mirrors serviceAccountName into the deprecated field, so a stored pod has both:
@@ -107,9 +108,9 @@ public final class Auditor {
     if (saName.isEmpty()) {
       saName = deprecated.isEmpty() ? "default" : deprecated;
     }
-    JsonObject sa = inv.serviceAccount(ns, saName);
+    KubeObject sa = inv.serviceAccount(ns, saName);
     Boolean podSetting = Inventory.bool(spec, "automountServiceAccountToken");
-    Boolean saSetting = Inventory.bool(sa, "automountServiceAccountToken");
+    Boolean saSetting = sa == null ? null : Inventory.bool(sa.fields(), "automountServiceAccountToken");
     boolean automount = podSetting != null ? podSetting : saSetting == null || saSetting;
     if (saName.equals("default") && automount) {
       out.add(f("SAI-001", Severity.WARNING, w, what + " runs as the default ServiceAccount with its token automounted",
@@ -123,25 +124,20 @@ public final class Auditor {
       out.add(f("SAI-009", Severity.ERROR, w, what + " names ServiceAccount " + saName + ", which does not exist in " + ns,
           "create the ServiceAccount or fix spec.serviceAccountName: the pod cannot start"));
     }
-    for (JsonObject v : Inventory.objects(spec, "volumes")) {
+    for (Map<String, @Nullable Object> v : Inventory.objects(spec, "volumes")) {
       List<String> secretNames = new ArrayList<>();
       String direct = Inventory.str(Inventory.obj(v, "secret"), "secretName");
       if (!direct.isEmpty()) {
         secretNames.add(direct);
       }
-      for (JsonObject src : Inventory.objects(Inventory.obj(v, "projected"), "sources")) {
+      for (Map<String, @Nullable Object> src : Inventory.objects(Inventory.obj(v, "projected"), "sources")) {
         String projected = Inventory.str(Inventory.obj(src, "secret"), "name");
         if (!projected.isEmpty()) {
           secretNames.add(projected);
         }
-        JsonObject sat = Inventory.obj(src, "serviceAccountToken");
-        if (sat != null && sat.has("expirationSeconds")) {
-          long exp;
-          try {
-            exp = sat.get("expirationSeconds").getAsLong();
-          } catch (RuntimeException e) {
-            exp = 0;
-          }
+        Map<String, @Nullable Object> sat = Inventory.obj(src, "serviceAccountToken");
+        if (sat != null && sat.containsKey("expirationSeconds")) {
+          long exp = seconds(sat.get("expirationSeconds"));
           if (exp > DAY) {
             out.add(f("SAI-008", Severity.WARNING, w, what + " projects a ServiceAccount token for " + exp + " s in volume "
                 + Inventory.str(v, "name") + ", more than 24 h", "ask for at most 86400 s (the kubelet refreshes it anyway)"));
@@ -149,8 +145,8 @@ public final class Auditor {
         }
       }
       for (String sn : secretNames) {
-        JsonObject secret = inv.secret(ns, sn);
-        boolean legacy = secret != null ? LEGACY_TOKEN_TYPE.equals(Inventory.str(secret, "type")) : LEGACY_NAME.matcher(sn).matches();
+        KubeObject secret = inv.secret(ns, sn);
+        boolean legacy = secret != null ? LEGACY_TOKEN_TYPE.equals(Inventory.str(secret.fields(), "type")) : LEGACY_NAME.matcher(sn).matches();
         if (legacy) {
           out.add(f("SAI-004", Severity.ERROR, w, what + " mounts the legacy token Secret " + sn + " (a token that never expires)",
               "mount a projected serviceAccountToken instead and delete the Secret"));
@@ -159,11 +155,11 @@ public final class Auditor {
     }
   }
 
-  private static void binding(JsonObject b, String kind, List<AuditFinding> out) {
-    JsonObject ref = Inventory.obj(b, "roleRef");
+  private static void binding(KubeObject b, String kind, List<AuditFinding> out) {
+    Map<String, @Nullable Object> ref = Inventory.obj(b.fields(), "roleRef");
     String role = Inventory.str(ref, "kind") + " " + Inventory.str(ref, "name");
-    String what = kind + " " + (kind.equals("RoleBinding") ? Inventory.namespace(b) + "/" : "") + Inventory.name(b);
-    for (JsonObject s : Inventory.objects(b, "subjects")) {
+    String what = kind + " " + (kind.equals("RoleBinding") ? Inventory.namespace(b) + "/" : "") + b.name();
+    for (Map<String, @Nullable Object> s : Inventory.objects(b.fields(), "subjects")) {
       String sk = Inventory.str(s, "kind");
       String sn = Inventory.str(s, "name");
       String sns = Inventory.str(s, "namespace");
@@ -186,9 +182,27 @@ public final class Auditor {
     }
   }
 
-  private static AuditFinding f(String id, Severity sev, JsonObject o, String message, String remedy) {
-    String kind = Inventory.str(o, "kind");
+  /** A number of seconds as written (a number or a numeric string); 0 when it is neither. */
+  private static long seconds(@Nullable Object v) {
+    if (v instanceof java.math.BigInteger) {
+      return ((java.math.BigInteger) v).signum() > 0 ? Long.MAX_VALUE : Long.MIN_VALUE;
+    }
+    if (v instanceof Number) {
+      return ((Number) v).longValue();
+    }
+    if (v instanceof String) {
+      try {
+        return Long.parseLong(((String) v).strip());
+      } catch (NumberFormatException e) {
+        return 0;
+      }
+    }
+    return 0;
+  }
+
+  private static AuditFinding f(String id, Severity sev, KubeObject o, String message, String remedy) {
+    String kind = o.kind();
     boolean clusterScoped = kind.equals("ClusterRoleBinding") || kind.equals("ClusterRole") || kind.equals("Namespace") || kind.equals("Node");
-    return new AuditFinding(id, sev, new AuditFinding.Resource(kind, clusterScoped ? "" : Inventory.namespace(o), Inventory.name(o)), message, remedy);
+    return new AuditFinding(id, sev, new AuditFinding.Resource(kind, clusterScoped ? "" : Inventory.namespace(o), o.name()), message, remedy);
   }
 }

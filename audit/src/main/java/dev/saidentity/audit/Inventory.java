@@ -1,10 +1,9 @@
 package dev.saidentity.audit;
 
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
@@ -12,35 +11,48 @@ import org.jspecify.annotations.Nullable;
 /**
  * The objects an audit looks at, from manifests or from a cluster. In a cluster every namespace's
  * ServiceAccounts are known; from manifests, only those of namespaces in which the input defines at
- * least one ServiceAccount ({@code default} always exists).
+ * least one ServiceAccount ({@code default} always exists). Immutable; thread-safe.
  */
 public final class Inventory {
 
   static final Set<String> WORKLOADS = Set.of("Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController",
       "Job", "CronJob");
 
-  final List<JsonObject> objects;
+  final List<KubeObject> objects;
   final boolean complete;
   final Set<String> serviceAccountNamespaces = new HashSet<>();
 
-  private Inventory(List<JsonObject> objects, boolean complete) {
+  private Inventory(List<KubeObject> objects, boolean complete) {
     this.objects = List.copyOf(objects);
     this.complete = complete;
-    for (JsonObject o : this.objects) {
-      if ("ServiceAccount".equals(str(o, "kind"))) {
+    for (KubeObject o : this.objects) {
+      if ("ServiceAccount".equals(o.kind())) {
         serviceAccountNamespaces.add(namespace(o));
       }
     }
   }
 
-  /** Objects from manifests (objects without a namespace are in {@code default}). */
-  public static Inventory fromManifests(List<JsonObject> objects) {
+  /**
+   * Objects from manifests (objects without a namespace are in {@code default}).
+   *
+   * @throws NullPointerException when {@code objects} or an element is null
+   */
+  public static Inventory fromManifests(List<KubeObject> objects) {
     return new Inventory(Objects.requireNonNull(objects, "objects"), false);
   }
 
-  /** Objects listed from a cluster: existence checks apply everywhere. */
-  public static Inventory fromCluster(List<JsonObject> objects) {
+  /**
+   * Objects listed from a cluster: existence checks apply everywhere.
+   *
+   * @throws NullPointerException when {@code objects} or an element is null
+   */
+  public static Inventory fromCluster(List<KubeObject> objects) {
     return new Inventory(Objects.requireNonNull(objects, "objects"), true);
+  }
+
+  /** The objects, in input order. */
+  public List<KubeObject> objects() {
+    return objects;
   }
 
   /** Whether ServiceAccount existence can be judged in this namespace. */
@@ -48,28 +60,27 @@ public final class Inventory {
     return complete || serviceAccountNamespaces.contains(namespace);
   }
 
-  @Nullable JsonObject serviceAccount(String namespace, String name) {
-    for (JsonObject o : objects) {
-      if ("ServiceAccount".equals(str(o, "kind")) && namespace(o).equals(namespace) && name(o).equals(name)) {
+  @Nullable KubeObject serviceAccount(String namespace, String name) {
+    return find("ServiceAccount", namespace, name);
+  }
+
+  @Nullable KubeObject secret(String namespace, String name) {
+    return find("Secret", namespace, name);
+  }
+
+  private @Nullable KubeObject find(String kind, String namespace, String name) {
+    for (KubeObject o : objects) {
+      if (kind.equals(o.kind()) && namespace(o).equals(namespace) && o.name().equals(name)) {
         return o;
       }
     }
     return null;
   }
 
-  @Nullable JsonObject secret(String namespace, String name) {
-    for (JsonObject o : objects) {
-      if ("Secret".equals(str(o, "kind")) && namespace(o).equals(namespace) && name(o).equals(name)) {
-        return o;
-      }
-    }
-    return null;
-  }
-
-  List<JsonObject> ofKind(String kind) {
-    List<JsonObject> out = new ArrayList<>();
-    for (JsonObject o : objects) {
-      if (kind.equals(str(o, "kind"))) {
+  List<KubeObject> ofKind(String kind) {
+    List<KubeObject> out = new ArrayList<>();
+    for (KubeObject o : objects) {
+      if (kind.equals(o.kind())) {
         out.add(o);
       }
     }
@@ -77,65 +88,59 @@ public final class Inventory {
   }
 
   /** The pod spec of a workload, or null. */
-  static @Nullable JsonObject podSpec(JsonObject o) {
-    switch (str(o, "kind")) {
+  static @Nullable Map<String, @Nullable Object> podSpec(KubeObject o) {
+    Map<String, @Nullable Object> f = o.fields();
+    switch (o.kind()) {
       case "Pod":
-        return obj(o, "spec");
+        return obj(f, "spec");
       case "CronJob":
-        return obj(obj(obj(obj(obj(o, "spec"), "jobTemplate"), "spec"), "template"), "spec");
+        return obj(obj(obj(obj(obj(f, "spec"), "jobTemplate"), "spec"), "template"), "spec");
       default:
-        return WORKLOADS.contains(str(o, "kind")) ? obj(obj(obj(o, "spec"), "template"), "spec") : null;
+        return WORKLOADS.contains(o.kind()) ? obj(obj(obj(f, "spec"), "template"), "spec") : null;
     }
   }
 
-  static String namespace(JsonObject o) {
-    String ns = str(obj(o, "metadata"), "namespace");
+  /** The object's namespace, {@code default} when unset. */
+  static String namespace(KubeObject o) {
+    String ns = o.namespace();
     return ns.isEmpty() ? "default" : ns;
   }
 
-  static String name(JsonObject o) {
-    return str(obj(o, "metadata"), "name");
+  @SuppressWarnings("unchecked")
+  static @Nullable Map<String, @Nullable Object> obj(@Nullable Map<String, @Nullable Object> o, String field) {
+    Object v = o == null ? null : o.get(field);
+    return v instanceof Map ? (Map<String, @Nullable Object>) v : null;
   }
 
-  static @Nullable JsonObject obj(@Nullable JsonObject o, String field) {
-    if (o == null) {
-      return null;
-    }
-    JsonElement e = o.get(field);
-    return e != null && e.isJsonObject() ? e.getAsJsonObject() : null;
+  /** A scalar field as text (numbers and booleans too), or empty. */
+  static String str(@Nullable Map<String, @Nullable Object> o, String field) {
+    Object v = o == null ? null : o.get(field);
+    return v instanceof String || v instanceof Number || v instanceof Boolean ? String.valueOf(v) : "";
   }
 
-  static String str(@Nullable JsonObject o, String field) {
-    if (o == null) {
-      return "";
+  /** A boolean field (or the strings true/false): TRUE, FALSE, or null when absent or neither. */
+  static @Nullable Boolean bool(@Nullable Map<String, @Nullable Object> o, String field) {
+    Object v = o == null ? null : o.get(field);
+    if (v instanceof Boolean) {
+      return (Boolean) v;
     }
-    JsonElement e = o.get(field);
-    return e != null && e.isJsonPrimitive() ? e.getAsString() : "";
+    if (v instanceof String) {
+      return "true".equalsIgnoreCase((String) v) ? Boolean.TRUE : "false".equalsIgnoreCase((String) v) ? Boolean.FALSE : null;
+    }
+    return null;
   }
 
-  /** A boolean field: TRUE, FALSE, or null when absent. */
-  static @Nullable Boolean bool(@Nullable JsonObject o, String field) {
-    if (o == null) {
-      return null;
-    }
-    JsonElement e = o.get(field);
-    if (e == null || !e.isJsonPrimitive()) {
-      return null;
-    }
-    if (e.getAsJsonPrimitive().isBoolean()) {
-      return e.getAsBoolean();
-    }
-    return "true".equalsIgnoreCase(e.getAsString()) ? Boolean.TRUE : "false".equalsIgnoreCase(e.getAsString()) ? Boolean.FALSE : null;
-  }
-
-  static List<JsonObject> objects(@Nullable JsonObject o, String field) {
-    List<JsonObject> out = new ArrayList<>();
-    if (o != null && o.has(field) && o.get(field).isJsonArray()) {
-      o.getAsJsonArray(field).forEach(e -> {
-        if (e.isJsonObject()) {
-          out.add(e.getAsJsonObject());
+  /** The mapping elements of a list field. */
+  @SuppressWarnings("unchecked")
+  static List<Map<String, @Nullable Object>> objects(@Nullable Map<String, @Nullable Object> o, String field) {
+    List<Map<String, @Nullable Object>> out = new ArrayList<>();
+    Object v = o == null ? null : o.get(field);
+    if (v instanceof List) {
+      for (Object e : (List<?>) v) {
+        if (e instanceof Map) {
+          out.add((Map<String, @Nullable Object>) e);
         }
-      });
+      }
     }
     return out;
   }

@@ -7,7 +7,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Audit findings as text, JSON or SARIF 2.1.0. Stateless. */
+/**
+ * Audit findings as text, JSON or SARIF 2.1.0, each as one string (JSON and SARIF compact, on one
+ * line). Stateless; thread-safe.
+ */
 public final class Reports {
 
   /** One line per rule: id, severity, short description (the SARIF rules). */
@@ -34,8 +37,12 @@ public final class Reports {
 
   private Reports() {}
 
-  /** {@code {"findings":[{"id","severity","resource":{"kind","namespace","name"},"message","remedy"}]}}. */
-  public static JsonObject json(List<AuditFinding> findings) {
+  /** {@code {"findings":[{"id","severity","resource":{"kind","namespace","name"},"message","remedy"}]}}, compact JSON. */
+  public static String json(List<AuditFinding> findings) {
+    return jsonTree(findings).toString();
+  }
+
+  private static JsonObject jsonTree(List<AuditFinding> findings) {
     JsonArray a = new JsonArray();
     for (AuditFinding f : findings) {
       JsonObject o = new JsonObject();
@@ -55,8 +62,12 @@ public final class Reports {
     return out;
   }
 
-  /** SARIF 2.1.0: one run, one rule per id, one result per finding (location: the resource as a logical location). */
-  public static JsonObject sarif(List<AuditFinding> findings) {
+  /** SARIF 2.1.0, compact JSON: one run, one rule per id, one result per finding (location: the resource as a logical location). */
+  public static String sarif(List<AuditFinding> findings) {
+    return sarifTree(findings).toString();
+  }
+
+  private static JsonObject sarifTree(List<AuditFinding> findings) {
     JsonArray rules = new JsonArray();
     for (Map.Entry<String, String[]> e : RULES.entrySet()) {
       JsonObject r = new JsonObject();

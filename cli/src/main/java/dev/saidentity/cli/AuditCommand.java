@@ -4,6 +4,7 @@ import dev.saidentity.audit.AuditFinding;
 import dev.saidentity.audit.Auditor;
 import dev.saidentity.audit.ClusterInventory;
 import dev.saidentity.audit.Inventory;
+import dev.saidentity.audit.KubeObject;
 import dev.saidentity.audit.ManifestException;
 import dev.saidentity.audit.Manifests;
 import dev.saidentity.audit.Reports;
@@ -27,7 +28,9 @@ import picocli.CommandLine.Spec;
     sortOptions = false,
     description = {
       "Audit manifests (-f, repeatable: files or directories of YAML/JSON) or a live cluster (--cluster) for ServiceAccount",
-      "hygiene: SAI-001..SAI-012. Exit 1 when a finding reaches --fail-on, else 0; a missing file or broken YAML exits 2."
+      "hygiene: SAI-001..SAI-012. Exit 1 when a finding reaches --fail-on, else 0. Exit 2 with one line naming the file: a missing",
+      "or unreadable file, broken YAML, a document over 3 MiB or 1,000,000 nodes (aliases counted) or 100 levels, duplicate keys,",
+      "input over 64 MiB in total, a directory with no manifest or with an entry that is not a regular file, or no object at all."
     })
 final class AuditCommand implements Callable<Integer> {
 
@@ -82,12 +85,20 @@ final class AuditCommand implements Callable<Integer> {
         return Main.EXIT_INVALID;
       }
     } else {
+      List<KubeObject> objects;
       try {
-        inv = Inventory.fromManifests(Manifests.read(files));
+        objects = Manifests.read(files);
       } catch (ManifestException e) {
         s.commandLine().getErr().println(e.getMessage());
         return Main.EXIT_USAGE;
       }
+      if (objects.isEmpty()) {
+        // kubectl says "no objects passed to apply": an empty input must not pass as a clean audit.
+        s.commandLine().getErr().println("sa-identity audit: no objects in the manifests ("
+            + String.join(", ", files.stream().map(Path::toString).toList()) + "): nothing was audited");
+        return Main.EXIT_USAGE;
+      }
+      inv = Inventory.fromManifests(objects);
     }
     List<AuditFinding> findings = Auditor.audit(inv);
     switch (format) {

@@ -8,7 +8,9 @@ import picocli.CommandLine.Command;
  * {@code sa-identity}: Kubernetes ServiceAccount identity from the command line.
  *
  * <p>Exit codes: 0 success, 1 a refused or undecodable token (or another runtime failure), 2 a usage
- * error. No command prints a stack trace or echoes token text.
+ * error, input over a limit (standard input over 1 MiB, manifests over their limits), or an error of
+ * the JVM itself (out of memory, stack overflow). No command prints a stack trace or echoes token
+ * text: every failure is one line on standard error.
  */
 @Command(
     name = "sa-identity",
@@ -33,7 +35,11 @@ public final class Main {
 
   /** Runs the CLI with the given output streams and returns the exit code (for embedding and tests). */
   public static int run(String[] args, PrintWriter out, PrintWriter err) {
-    CommandLine cl = new CommandLine(new Main());
+    return execute(new CommandLine(new Main()), args, out, err);
+  }
+
+  /** Runs a command line with the CLI's handlers: usage errors, unmapped failures and JVM errors each become one line. */
+  static int execute(CommandLine cl, String[] args, PrintWriter out, PrintWriter err) {
     cl.setOut(out);
     cl.setErr(err);
     cl.setParameterExceptionHandler((ex, args0) -> {
@@ -44,12 +50,25 @@ public final class Main {
       return EXIT_USAGE;
     });
     cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+      if (ex instanceof TokenInput.TooLarge) {
+        cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": " + ex.getMessage());
+        return EXIT_USAGE;
+      }
       // A failure we did not map: say what, never how (no stack trace, no token text).
       cmd.getErr().println("sa-identity: " + ex.getClass().getSimpleName()
           + (ex.getMessage() == null ? "" : ": " + ex.getMessage()));
       return EXIT_INVALID;
     });
-    return cl.execute(args);
+    try {
+      return cl.execute(args);
+    } catch (Error e) {
+      // The last resort (OutOfMemoryError, StackOverflowError...): one line, no stack trace. What
+      // could be freed has been, as the stack unwound to here.
+      err.println("sa-identity: " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage())
+          + (e instanceof VirtualMachineError ? " (the input is too large or too deep for this JVM)" : ""));
+      err.flush();
+      return EXIT_USAGE;
+    }
   }
 
   /** The version from the jar manifest. */

@@ -64,7 +64,7 @@ final class ValidateCommand implements Callable<Integer> {
   @Option(names = "--audience", paramLabel = "AUDIENCE", description = "A required audience; any one suffices. Repeatable. Default: the issuers.")
   List<String> audiences = new ArrayList<>();
 
-  @Option(names = "--allow-legacy", description = "Accept legacy (Secret-based) tokens, which never expire.")
+  @Option(names = "--allow-legacy", description = "Accept legacy (Secret-based) tokens, which never expire, under the issuer kubernetes/serviceaccount only.")
   boolean allowLegacy;
 
   @Option(names = "--leeway", paramLabel = "SECONDS", description = "Clock-skew leeway for nbf, exp and iat (default: ${DEFAULT-VALUE}).", defaultValue = "60")

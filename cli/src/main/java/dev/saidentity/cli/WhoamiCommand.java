@@ -15,6 +15,7 @@ import io.kubernetes.client.util.ClientBuilder;
 import io.kubernetes.client.util.KubeConfig;
 import java.io.PrintWriter;
 import java.io.Reader;
+import java.io.StringReader;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -64,6 +65,9 @@ final class WhoamiCommand implements Callable<Integer> {
   @Option(names = "--fail-on", paramLabel = "SEVERITY", description = "info, warning or error (default: ${DEFAULT-VALUE}).", defaultValue = "error")
   String failOn = "error";
 
+  /** A kubeconfig is read up to this size (real ones are a few KiB, with embedded certificates tens of KiB). */
+  static final int MAX_KUBECONFIG = 1 << 20;
+
   /** Seams for tests and the demo. */
   Map<String, String> env = System.getenv();
   Clock clock = Clock.systemUTC();
@@ -83,7 +87,11 @@ final class WhoamiCommand implements Callable<Integer> {
     SelfCheck.Report report = SelfCheck.run(mount, env, clock);
     List<Finding> findings = new ArrayList<>(report.findings());
     List<String> permissions = null;
-    if (!offline && report.token().isPresent()) {
+    boolean mountUnusable = findings.stream().anyMatch(f -> f.id().equals("SAI-101"));
+    if (!offline && mountUnusable && kubeconfig == null) {
+      // The in-cluster client would read the mount's ca.crt and namespace again, without SelfCheck's caps.
+      s.commandLine().getErr().println("sa-identity whoami: online checks skipped: the mount is unusable (SAI-101)");
+    } else if (!offline && report.token().isPresent()) {
       ApiClient client = onlineClient(s);
       if (client != null) {
         try {
@@ -103,7 +111,16 @@ final class WhoamiCommand implements Callable<Integer> {
   private @Nullable ApiClient onlineClient(CommandSpec s) {
     TokenAuthentication auth = new TokenAuthentication(ProjectedTokenFile.of(mount.resolve("token"), clock, ProjectedTokenFile.DEFAULT_MAX_AGE));
     if (kubeconfig != null) {
-      try (Reader r = Files.newBufferedReader(kubeconfig, StandardCharsets.UTF_8)) {
+      byte[] bytes;
+      try (java.io.InputStream in = Files.newInputStream(kubeconfig)) {
+        bytes = in.readNBytes(MAX_KUBECONFIG + 1);
+      } catch (java.io.IOException e) {
+        throw new ParameterException(s.commandLine(), "cannot use the kubeconfig " + kubeconfig + ": " + e.getClass().getSimpleName());
+      }
+      if (bytes.length > MAX_KUBECONFIG) {
+        throw new ParameterException(s.commandLine(), "cannot use the kubeconfig " + kubeconfig + ": larger than " + MAX_KUBECONFIG + " bytes");
+      }
+      try (Reader r = new StringReader(new String(bytes, StandardCharsets.UTF_8))) {
         KubeConfig kc = KubeConfig.loadKubeConfig(r);
         kc.setFile(kubeconfig.toAbsolutePath().toFile());
         ApiClient c = ClientBuilder.kubeconfig(kc).build();

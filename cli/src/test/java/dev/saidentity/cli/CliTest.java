@@ -50,6 +50,35 @@ class CliTest extends CliRunner {
   }
 
   @Test
+  void decode_legacyTokenWithoutSecretName_showsWhatIsThere() throws Exception {
+    java.util.Base64.Encoder b64 = java.util.Base64.getUrlEncoder().withoutPadding();
+    String payload = "{\"iss\":\"kubernetes/serviceaccount\",\"kubernetes.io/serviceaccount/namespace\":\"test\","
+        + "\"kubernetes.io/serviceaccount/service-account.name\":\"sa\",\"sub\":\"system:serviceaccount:test:sa\"}";
+    String token = b64.encodeToString("{\"alg\":\"RS256\"}".getBytes(StandardCharsets.UTF_8)) + "."
+        + b64.encodeToString(payload.getBytes(StandardCharsets.UTF_8)) + ".c2ln";
+    assertThat(runWithStdin(token, "decode")).isZero();
+    JsonObject j = JsonParser.parseString(out).getAsJsonObject();
+    assertThat(j.get("kind").getAsString()).isEqualTo("legacy");
+    assertThat(j.get("username").getAsString()).isEqualTo("system:serviceaccount:test:sa");
+    assertThat(j.get("secret").isJsonNull()).isTrue();
+    assertThat(j.getAsJsonObject("serviceAccount").get("uid").isJsonNull()).isTrue();
+  }
+
+  @Test
+  void validate_withA1024BitRsaKey_exits2WithOneLine(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("RSA");
+    g.initialize(1024);
+    Path pem = Files.writeString(dir.resolve("weak.pem"), "-----BEGIN PUBLIC KEY-----\n"
+        + java.util.Base64.getMimeEncoder().encodeToString(g.generateKeyPair().getPublic().getEncoded()) + "\n-----END PUBLIC KEY-----\n");
+    String token = vector("tokens/bound-pod-warnafter.jwt");
+    assertThat(run("validate", token, "--public-key", pem.toString(), "--issuer", ISSUER)).isEqualTo(2);
+    assertThat(out).isEmpty();
+    assertThat(err.lines().findFirst().orElseThrow()).isEqualTo("sa-identity validate: cannot read keys from PEM file " + pem
+        + ": PEM block 1 is a 1024-bit RSA key, shorter than the minimum of 2048 bits (RFC 7518 section 3.3)");
+    assertThat(err.lines().skip(1)).allMatch(l -> l.startsWith("Try '"));
+  }
+
+  @Test
   void decode_projectedToken_fromArgumentOrDash() throws Exception {
     String token = vector("tokens/bound-pod-warnafter.jwt");
     assertThat(run("decode", token)).isZero();

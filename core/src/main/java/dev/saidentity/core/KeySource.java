@@ -5,6 +5,10 @@ import dev.saidentity.core.internal.KeySet;
 import dev.saidentity.core.internal.Pem;
 import dev.saidentity.core.internal.VerificationKey;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,8 +34,27 @@ import java.util.Objects;
  * <p>A key is matched to a token by the token's {@code kid}: a JWKS {@code kid}, or the kid
  * Kubernetes derives from the key (base64url of the SHA-256 of its SubjectPublicKeyInfo). A token
  * without a kid is tried against every key. Implementations are thread-safe.
+ *
+ * <p><b>RSA key size.</b> RSA keys shorter than {@value #DEFAULT_MIN_RSA_BITS} bits are refused
+ * when loaded (RFC 7518 section 3.3), with a {@link KeySourceException}. For an old cluster whose
+ * signing key is shorter, each loading method has an overload taking {@code minRsaBits}, which may
+ * lower the minimum to {@value #LOWEST_MIN_RSA_BITS} bits and no further: shorter keys are never
+ * accepted (Go's {@code crypto/rsa} refuses them since Go 1.24).
+ *
+ * <p><b>Algorithms.</b> PEM keys and {@code PublicKey}s carry no algorithm and verify what go-jose
+ * verifies with them, as upstream: RS256/384/512 and PS256/384/512 with an RSA key, the ES
+ * algorithm of its curve with an EC key. A JWK's {@code use}, {@code key_ops} and {@code alg} are
+ * honoured (RFC 7517, RFC 8725 section 3.1): a JWK with {@code use} other than {@code sig}, with
+ * {@code key_ops} not listing {@code verify}, or with an {@code alg} that is not an RS, PS or ES
+ * algorithm is skipped; a JWK with a supported {@code alg} verifies that algorithm only; a JWK whose
+ * {@code alg} its key type cannot verify (an RSA key marked {@code ES256}) fails the whole document.
  */
 public abstract class KeySource {
+
+  /** 2048 bits: shorter RSA keys are refused when loaded unless a lower minimum is asked for. */
+  public static final int DEFAULT_MIN_RSA_BITS = 2048;
+  /** 1024 bits: the lowest minimum RSA key size that may be asked for; shorter keys are never accepted. */
+  public static final int LOWEST_MIN_RSA_BITS = VerificationKey.ABSOLUTE_MIN_RSA_BITS;
 
   KeySource() {}
 
@@ -58,6 +81,7 @@ public abstract class KeySource {
    * Fixed RSA or EC public keys.
    *
    * @throws IllegalArgumentException if a key is neither RSA nor EC
+   * @throws KeySourceException if an RSA key is shorter than {@value #DEFAULT_MIN_RSA_BITS} bits
    */
   public static KeySource of(PublicKey... keys) {
     return of(List.of(keys));
@@ -67,24 +91,63 @@ public abstract class KeySource {
    * Fixed RSA or EC public keys. With none, every token is refused with {@code UNKNOWN_KEY}.
    *
    * @throws IllegalArgumentException if a key is neither RSA nor EC
+   * @throws KeySourceException if an RSA key is shorter than {@value #DEFAULT_MIN_RSA_BITS} bits
    */
   public static KeySource of(Collection<? extends PublicKey> keys) {
+    return of(keys, DEFAULT_MIN_RSA_BITS);
+  }
+
+  /**
+   * Fixed RSA or EC public keys, accepting RSA keys from {@code minRsaBits} bits.
+   *
+   * @param minRsaBits the shortest RSA key accepted, at least {@value #LOWEST_MIN_RSA_BITS}
+   * @throws IllegalArgumentException if a key is neither RSA nor EC, or minRsaBits is under {@value #LOWEST_MIN_RSA_BITS}
+   * @throws KeySourceException if an RSA key is shorter than minRsaBits
+   */
+  public static KeySource of(Collection<? extends PublicKey> keys, int minRsaBits) {
+    checkMinRsaBits(minRsaBits);
     List<VerificationKey> out = new ArrayList<>();
+    int index = 0;
     for (PublicKey k : keys) {
-      out.add(new VerificationKey(Objects.requireNonNull(k, "key"), null));
+      index++;
+      int bits = VerificationKey.rsaBits(Objects.requireNonNull(k, "key"));
+      if (bits > 0 && bits < minRsaBits) {
+        throw new KeySourceException("key " + index + " is a " + bits + "-bit RSA key, shorter than the minimum of "
+            + minRsaBits + " bits (RFC 7518 section 3.3)");
+      }
+      out.add(new VerificationKey(k, null));
     }
     return new StaticKeySource(new KeySet(out));
+  }
+
+  private static void checkMinRsaBits(int minRsaBits) {
+    if (minRsaBits < LOWEST_MIN_RSA_BITS) {
+      throw new IllegalArgumentException("minRsaBits must be at least " + LOWEST_MIN_RSA_BITS + ": " + minRsaBits);
+    }
   }
 
   /**
    * Every key in PEM text, like the API server's {@code --service-account-key-file}: public keys,
    * certificates, or RSA/EC private keys (whose public half is taken), any number of blocks.
    *
-   * @throws KeySourceException when the text holds no readable key
+   * @throws KeySourceException when the text holds no readable key, or an RSA key shorter than
+   *     {@value #DEFAULT_MIN_RSA_BITS} bits
    */
   public static KeySource fromPem(String pem) {
+    return fromPem(pem, DEFAULT_MIN_RSA_BITS);
+  }
+
+  /**
+   * Every key in PEM text (see {@link #fromPem(String)}), accepting RSA keys from {@code minRsaBits} bits.
+   *
+   * @param minRsaBits the shortest RSA key accepted, at least {@value #LOWEST_MIN_RSA_BITS}
+   * @throws IllegalArgumentException if minRsaBits is under {@value #LOWEST_MIN_RSA_BITS}
+   * @throws KeySourceException when the text holds no readable key, or an RSA key shorter than minRsaBits
+   */
+  public static KeySource fromPem(String pem, int minRsaBits) {
+    checkMinRsaBits(minRsaBits);
     try {
-      return of(Pem.publicKeys(pem));
+      return of(Pem.publicKeys(pem, minRsaBits), minRsaBits);
     } catch (IllegalArgumentException e) {
       throw new KeySourceException("cannot read keys from PEM: " + e.getMessage(), e);
     }
@@ -107,12 +170,26 @@ public abstract class KeySource {
   /**
    * Every key in a PEM file (see {@link #fromPem(String)}).
    *
-   * @throws KeySourceException when the file cannot be read or holds no readable key
+   * @throws KeySourceException when the file cannot be read, holds no readable key, or holds an RSA
+   *     key shorter than {@value #DEFAULT_MIN_RSA_BITS} bits
    */
   public static KeySource fromPemFile(Path file) {
+    return fromPemFile(file, DEFAULT_MIN_RSA_BITS);
+  }
+
+  /**
+   * Every key in a PEM file (see {@link #fromPem(String)}), accepting RSA keys from {@code minRsaBits} bits.
+   *
+   * @param minRsaBits the shortest RSA key accepted, at least {@value #LOWEST_MIN_RSA_BITS}
+   * @throws IllegalArgumentException if minRsaBits is under {@value #LOWEST_MIN_RSA_BITS}
+   * @throws KeySourceException when the file cannot be read, holds no readable key, or holds an RSA
+   *     key shorter than minRsaBits
+   */
+  public static KeySource fromPemFile(Path file, int minRsaBits) {
+    checkMinRsaBits(minRsaBits);
     String text = read(file);
     try {
-      return of(Pem.publicKeys(text));
+      return of(Pem.publicKeys(text, minRsaBits), minRsaBits);
     } catch (IllegalArgumentException e) {
       throw new KeySourceException("cannot read keys from PEM file " + file + ": " + e.getMessage(), e);
     }
@@ -121,19 +198,45 @@ public abstract class KeySource {
   /**
    * The signature keys of a JWKS document (the API server's {@code /openid/v1/jwks}).
    *
-   * @throws KeySourceException when it is not a JWK set or has no RSA or EC signature key
+   * @throws KeySourceException when it is not a JWK set, has no RSA or EC signature key, has a key
+   *     whose alg its type cannot verify, or an RSA key shorter than {@value #DEFAULT_MIN_RSA_BITS} bits
    */
   public static KeySource fromJwks(String json) {
-    return new StaticKeySource(jwks(json, "JWKS document"));
+    return fromJwks(json, DEFAULT_MIN_RSA_BITS);
+  }
+
+  /**
+   * The signature keys of a JWKS document, accepting RSA keys from {@code minRsaBits} bits.
+   *
+   * @param minRsaBits the shortest RSA key accepted, at least {@value #LOWEST_MIN_RSA_BITS}
+   * @throws IllegalArgumentException if minRsaBits is under {@value #LOWEST_MIN_RSA_BITS}
+   * @throws KeySourceException as {@link #fromJwks(String)}, with minRsaBits as the minimum
+   */
+  public static KeySource fromJwks(String json, int minRsaBits) {
+    checkMinRsaBits(minRsaBits);
+    return new StaticKeySource(jwks(json, "JWKS document", minRsaBits));
   }
 
   /**
    * The signature keys of a JWKS file.
    *
-   * @throws KeySourceException when it cannot be read, is not a JWK set, or has no usable key
+   * @throws KeySourceException when it cannot be read, is not a JWK set, has no usable key, has a key
+   *     whose alg its type cannot verify, or an RSA key shorter than {@value #DEFAULT_MIN_RSA_BITS} bits
    */
   public static KeySource fromJwksFile(Path file) {
-    return new StaticKeySource(jwks(read(file), "JWKS file " + file));
+    return fromJwksFile(file, DEFAULT_MIN_RSA_BITS);
+  }
+
+  /**
+   * The signature keys of a JWKS file, accepting RSA keys from {@code minRsaBits} bits.
+   *
+   * @param minRsaBits the shortest RSA key accepted, at least {@value #LOWEST_MIN_RSA_BITS}
+   * @throws IllegalArgumentException if minRsaBits is under {@value #LOWEST_MIN_RSA_BITS}
+   * @throws KeySourceException as {@link #fromJwksFile(Path)}, with minRsaBits as the minimum
+   */
+  public static KeySource fromJwksFile(Path file, int minRsaBits) {
+    checkMinRsaBits(minRsaBits);
+    return new StaticKeySource(jwks(read(file), "JWKS file " + file, minRsaBits));
   }
 
   /**
@@ -165,22 +268,39 @@ public abstract class KeySource {
   }
 
   static KeySet jwks(String json, String what) {
-    List<VerificationKey> keys;
+    return jwks(json, what, DEFAULT_MIN_RSA_BITS);
+  }
+
+  static KeySet jwks(String json, String what, int minRsaBits) {
+    JwksReader.Result read;
     try {
-      keys = JwksReader.read(json);
+      read = JwksReader.read(json, minRsaBits);
     } catch (IllegalArgumentException e) {
       throw new KeySourceException("cannot read " + what + ": " + e.getMessage(), e);
     }
-    if (keys.isEmpty()) {
-      throw new KeySourceException(what + " has no RSA or EC signature key");
+    if (read.keys.isEmpty()) {
+      throw new KeySourceException(what + " has no RSA or EC signature key" + (read.skipped == 0 ? ""
+          : " (" + read.skipped + (read.skipped == 1 ? " key" : " keys") + " not usable for verifying: use, key_ops or alg)"));
     }
-    return new KeySet(keys);
+    return new KeySet(read.keys);
   }
 
+  /** 1 MiB: the most read from a PEM or JWKS file (a JWKS of a hundred RSA keys is under 100 KiB). */
+  static final int MAX_FILE_BYTES = 1 << 20;
+
   private static String read(Path file) {
-    try {
-      return Files.readString(file);
+    byte[] bytes;
+    try (InputStream in = Files.newInputStream(file)) {
+      bytes = in.readNBytes(MAX_FILE_BYTES + 1);
     } catch (IOException | RuntimeException e) {
+      throw new KeySourceException("cannot read " + file + ": " + e.getClass().getSimpleName(), e);
+    }
+    if (bytes.length > MAX_FILE_BYTES) {
+      throw new KeySourceException("cannot read " + file + ": over the limit of " + MAX_FILE_BYTES + " bytes for a key file");
+    }
+    try {
+      return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+    } catch (CharacterCodingException e) {
       throw new KeySourceException("cannot read " + file + ": " + e.getClass().getSimpleName(), e);
     }
   }

@@ -1,9 +1,11 @@
 package dev.saidentity.core;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,7 +22,11 @@ import org.jspecify.annotations.Nullable;
  * stable ids:
  *
  * <ul>
- *   <li>SAI-101 (error) the mount's {@code token}, {@code namespace} or {@code ca.crt} is missing or unreadable;
+ *   <li>SAI-101 (error) the mount's {@code token}, {@code namespace} or {@code ca.crt} is missing or unreadable,
+ *       not a regular file (a FIFO, a device such as {@code /dev/zero}), or larger than it can legitimately be:
+ *       64 KiB + 1 byte for the token (a 64 KiB token and a newline), 4 KiB for the namespace, 1 MiB for
+ *       {@code ca.crt}. Each file is read with that cap, never further, so an init container with a
+ *       small memory limit reports SAI-101 instead of being killed;
  *   <li>SAI-102 (error) the token's namespace differs from the {@code namespace} file;
  *   <li>SAI-103 (error) the token has expired (60 s leeway);
  *   <li>SAI-104 (warning) the token is stale: past its {@code warnafter};
@@ -44,6 +50,12 @@ public final class SelfCheck {
   public static final String DEFAULT_MOUNT = "/var/run/secrets/kubernetes.io/serviceaccount";
   private static final Duration KUBELET_SYNC = Duration.ofMinutes(2);
   private static final Duration LEEWAY = Duration.ofSeconds(60);
+  /** A token is at most 64 KiB (the validator's limit); one more byte for a trailing newline. */
+  static final int MAX_TOKEN_FILE = (64 << 10) + 1;
+  /** A namespace name is at most 63 characters; a few KiB leaves room for odd but harmless files. */
+  static final int MAX_NAMESPACE_FILE = 4 << 10;
+  /** A CA bundle of a few dozen certificates. */
+  static final int MAX_CA_FILE = 1 << 20;
 
   /**
    * The outcome: the decoded token when there is one, and the findings.
@@ -72,18 +84,21 @@ public final class SelfCheck {
   public static Report run(Path mount, Map<String, String> env, Clock clock) {
     List<Finding> out = new ArrayList<>();
     Instant now = clock.instant();
-    String tokenText = read(mount.resolve("token"));
-    String ns = read(mount.resolve("namespace"));
-    String ca = read(mount.resolve("ca.crt"));
+    MountFile tokenFile = read(mount.resolve("token"), MAX_TOKEN_FILE);
+    MountFile namespaceFile = read(mount.resolve("namespace"), MAX_NAMESPACE_FILE);
+    MountFile caFile = read(mount.resolve("ca.crt"), MAX_CA_FILE);
+    String tokenText = tokenFile.text();
+    String ns = namespaceFile.text();
+    String ca = caFile.text();
     List<String> missing = new ArrayList<>();
     if (tokenText == null || tokenText.isBlank()) {
-      missing.add("token");
+      missing.add("token" + tokenFile.why());
     }
     if (ns == null || ns.isBlank()) {
-      missing.add("namespace");
+      missing.add("namespace" + namespaceFile.why());
     }
     if (ca == null || !ca.contains("-----BEGIN CERTIFICATE-----")) {
-      missing.add("ca.crt");
+      missing.add("ca.crt" + caFile.why());
     }
     UnverifiedToken token = null;
     if (tokenText != null && !tokenText.isBlank()) {
@@ -151,11 +166,28 @@ public final class SelfCheck {
     return new Report(Optional.ofNullable(token), Optional.ofNullable(ns == null ? null : ns.strip()), out);
   }
 
-  private static @Nullable String read(Path p) {
+  /** A mount file's text, or why there is none ({@code problem} null: missing or unreadable). */
+  private record MountFile(@Nullable String text, @Nullable String problem) {
+    String why() {
+      return problem == null ? "" : " (" + problem + ")";
+    }
+  }
+
+  /** Reads at most {@code max} bytes of a regular file (following links); never opens a FIFO or device. */
+  private static MountFile read(Path p, int max) {
     try {
-      return new String(Files.readAllBytes(p), StandardCharsets.UTF_8);
+      if (!Files.readAttributes(p, BasicFileAttributes.class).isRegularFile()) {
+        return new MountFile(null, "not a regular file");
+      }
+      try (InputStream in = Files.newInputStream(p)) {
+        byte[] b = in.readNBytes(max + 1);
+        if (b.length > max) {
+          return new MountFile(null, "larger than " + max + " bytes");
+        }
+        return new MountFile(new String(b, StandardCharsets.UTF_8), null);
+      }
     } catch (IOException | RuntimeException e) {
-      return null;
+      return new MountFile(null, null);
     }
   }
 }

@@ -40,9 +40,12 @@ import org.jspecify.annotations.Nullable;
  * ({@code LEGACY_TOKEN_NOT_ALLOWED}, before the issuer); the issuer, by exact match ({@code
  * ISSUER_MISMATCH}); the key, by kid ({@code UNKNOWN_KEY}) and the signature ({@code
  * INVALID_SIGNATURE}); required claims ({@code MISSING_CLAIM}); audiences ({@code
- * AUDIENCE_MISMATCH}); then, for projected tokens only, {@code nbf}, {@code exp}, {@code iat}.
+ * AUDIENCE_MISMATCH}: required whenever an audience was asked for, skipped only when none was and
+ * there are no API audiences); then, for projected tokens only, {@code nbf}, {@code exp}, {@code
+ * iat}. Legacy tokens are recognised only under {@code kubernetes/serviceaccount}.
  *
- * <p>Validated tokens are cached (see {@link Builder#cacheSize(int)}): a repeat is answered without
+ * <p>Validated tokens are cached (see {@link Builder#cacheSize(int)}), keyed on the token with
+ * surrounding whitespace stripped: a repeat is answered without
  * verifying the signature again, but its time is checked on every hit and it is dropped once the
  * key that verified it leaves the key source. Instances are immutable and thread-safe.
  */
@@ -69,8 +72,9 @@ public final class TokenValidator {
 
   private TokenValidator(Builder b) {
     this.issuers = Set.copyOf(b.issuers);
-    Set<String> legacy = new LinkedHashSet<>(b.issuers);
+    Set<String> legacy = new LinkedHashSet<>();
     legacy.add(LEGACY_ISSUER);
+    legacy.addAll(b.extraLegacyIssuers);
     this.legacyIssuers = Set.copyOf(legacy);
     this.apiAudiences = b.apiAudiences != null ? List.copyOf(b.apiAudiences) : List.copyOf(b.issuers);
     this.requestedAudiences = b.audiences.isEmpty() ? apiAudiences : List.copyOf(b.audiences);
@@ -129,6 +133,12 @@ public final class TokenValidator {
     }
   }
 
+  /** How many validated tokens the cache holds now (for tests: the bound must be observable). */
+  int cachedTokens() {
+    Map<CacheKey, Cached> c = cache;
+    return c == null ? 0 : c.size();
+  }
+
   /**
    * A token as a cache key: hashed over its last 32 characters (the signature's end, which no one
    * can choose without the signing key) so that a token arriving as a new String is not hashed over
@@ -168,10 +178,16 @@ public final class TokenValidator {
     }
   }
 
-  private ValidatedToken check(String token, Instant now) {
+  private ValidatedToken check(String raw, Instant now) {
+    // Strip before the cache is consulted, so that whitespace variants of one token share one entry.
+    String token = raw;
+    if (token.length() <= ParsedToken.MAX_LENGTH && !token.isEmpty()
+        && (token.charAt(0) <= ' ' || token.charAt(token.length() - 1) <= ' ')) {
+      token = token.strip();
+    }
     Map<CacheKey, Cached> c = cache;
     CacheKey key = null;
-    if (c != null) {
+    if (c != null && token.length() <= ParsedToken.MAX_LENGTH) {
       key = new CacheKey(token);
       Cached hit = c.get(key);
       if (hit != null) {
@@ -205,8 +221,14 @@ public final class TokenValidator {
             "a Secret-based token for " + u.serviceAccount().username()
                 + "; use a projected token from the TokenRequest API, or allow legacy tokens explicitly");
       }
+      // Upstream's legacy authenticator takes only kubernetes/serviceaccount: flat legacy claims under
+      // the bound issuer would otherwise get the legacy treatment, with no time checks at all.
       if (iss == null || !legacyIssuers.contains(iss)) {
-        throw issuerMismatch(iss, legacyIssuers);
+        List<String> sorted = new ArrayList<>(legacyIssuers);
+        java.util.Collections.sort(sorted);
+        throw new Failure(Reason.ISSUER_MISMATCH,
+            iss == null ? "token has no issuer" : "token issuer \"" + printable(iss) + "\" is invalid",
+            "a legacy token is accepted only under " + goQuote(sorted));
       }
     } else if (iss == null || !issuers.contains(iss)) {
       throw issuerMismatch(iss, issuers);
@@ -225,6 +247,10 @@ public final class TokenValidator {
         evict(c, now);
       }
       c.put(key, new Cached(v, verifiedBy));
+      if (c.size() > cacheSize) {
+        // Threads that filled the cache at the same moment: bring it back under its bound.
+        evict(c, now);
+      }
     }
     return v;
   }
@@ -241,7 +267,7 @@ public final class TokenValidator {
       String why = keys.unavailableReason();
       String details = kid == null || kid.isEmpty()
           ? "there are no verification keys"
-          : "kid \"" + printable(kid) + "\" matches none of the " + set.all().size() + " verification keys " + set.kids();
+          : "kid \"" + printable(kid) + "\" matches none of the " + set.all().size() + " verification keys" + someKids(set);
       throw new Failure(Reason.UNKNOWN_KEY, "invalid signature, no keys found", why.isEmpty() ? details : details + " (" + why + ")");
     }
     int tried = 0;
@@ -255,7 +281,30 @@ public final class TokenValidator {
         "the " + alg + " signature does not verify with any of the " + tried + " candidate keys");
   }
 
-  /** Upstream's audience rule: intersection in requested order; the implicit (API) audiences stand in for an absent aud. */
+  /** How many kids an {@code UNKNOWN_KEY} refusal names: its size must not grow with the key set. */
+  private static final int KIDS_SHOWN = 3;
+
+  /** The first few kids of a key set, for a message whose length does not grow with the set. */
+  private static String someKids(KeySet set) {
+    List<VerificationKey> all = set.all();
+    if (all.isEmpty()) {
+      return "";
+    }
+    StringBuilder sb = new StringBuilder(" [");
+    for (int i = 0; i < all.size() && i < KIDS_SHOWN; i++) {
+      sb.append(i == 0 ? "" : ", ").append(printable(all.get(i).kid()));
+    }
+    if (all.size() > KIDS_SHOWN) {
+      sb.append(", ... ").append(all.size() - KIDS_SHOWN).append(" more");
+    }
+    return sb.append(']').toString();
+  }
+
+  /**
+   * Upstream's audience rule: intersection in requested order; the implicit (API) audiences stand in
+   * for an absent aud. When audiences are required (explicitly, or the API audiences by default), an
+   * empty intersection is refused; only with none required at all is the check skipped.
+   */
   private List<String> audiences(UnverifiedToken u) {
     List<String> tokenAuds = u.audiences().isEmpty() ? apiAudiences : u.audiences();
     List<String> out = null;
@@ -268,7 +317,8 @@ public final class TokenValidator {
       }
     }
     if (out == null) {
-      if (!apiAudiences.isEmpty()) {
+      // requestedAudiences is the explicit audiences, or the API audiences when none were given.
+      if (!requestedAudiences.isEmpty()) {
         throw new Failure(Reason.AUDIENCE_MISMATCH,
             "token audiences " + goQuote(tokenAuds) + " is invalid for the target audiences " + goQuote(requestedAudiences));
       }
@@ -367,6 +417,7 @@ public final class TokenValidator {
   public static final class Builder {
     private final Set<String> issuers = new LinkedHashSet<>();
     private final Set<String> audiences = new LinkedHashSet<>();
+    private final Set<String> extraLegacyIssuers = new LinkedHashSet<>();
     private @Nullable List<String> apiAudiences;
     private @Nullable KeySource keys;
     private Clock clock = Clock.systemUTC();
@@ -390,6 +441,21 @@ public final class TokenValidator {
       return this;
     }
 
+    /**
+     * Also accept legacy tokens under this {@code iss} (only with {@link #allowLegacyTokens(boolean)}).
+     * Upstream's legacy authenticator takes only {@code kubernetes/serviceaccount}, the default;
+     * upstream's own unit tests configure another one, which this reproduces. Repeatable.
+     *
+     * @throws IllegalArgumentException if empty
+     */
+    public Builder legacyIssuer(String issuer) {
+      if (Objects.requireNonNull(issuer, "issuer").isEmpty()) {
+        throw new IllegalArgumentException("legacy issuer must not be empty");
+      }
+      extraLegacyIssuers.add(issuer);
+      return this;
+    }
+
     /** Accept any of these issuers; see {@link #issuer(String)}. */
     public Builder issuers(Collection<String> values) {
       values.forEach(this::issuer);
@@ -398,7 +464,10 @@ public final class TokenValidator {
 
     /**
      * Require this audience; repeatable, any of them is enough. Default: the API audiences (see
-     * {@link #apiAudiences(Collection)}), as the API server does.
+     * {@link #apiAudiences(Collection)}), as the API server does. An audience given here is always
+     * enforced: a token whose {@code aud} (or, without {@code aud}, the API audiences) contains none
+     * of them is refused with {@code AUDIENCE_MISMATCH}, also when the API audiences are empty. A
+     * legacy token has no {@code aud}, so it passes only if an API audience is required here.
      *
      * @throws IllegalArgumentException if empty
      */
@@ -419,7 +488,8 @@ public final class TokenValidator {
     /**
      * The implicit audiences (the API server's {@code --api-audiences}): what a token without
      * {@code aud} is taken to be for, and what is required when no {@link #audience(String)} is
-     * set. Default: the issuers. With none at all, the audience check is skipped, as upstream.
+     * set. Default: the issuers. Only with no API audiences and no {@link #audience(String)} at all
+     * is the audience check skipped, as upstream.
      */
     public Builder apiAudiences(Collection<String> values) {
       List<String> l = new ArrayList<>();
@@ -440,9 +510,10 @@ public final class TokenValidator {
     }
 
     /**
-     * Verify with these public keys.
+     * Verify with these public keys (see {@link KeySource#of(PublicKey...)}).
      *
      * @throws IllegalArgumentException if a key is neither RSA nor EC
+     * @throws KeySourceException if an RSA key is shorter than {@value KeySource#DEFAULT_MIN_RSA_BITS} bits
      */
     public Builder keys(PublicKey... publicKeys) {
       return keys(KeySource.of(publicKeys));
@@ -468,8 +539,10 @@ public final class TokenValidator {
     }
 
     /**
-     * Accept legacy (Secret-based) tokens, under the issuer {@code kubernetes/serviceaccount} or a
-     * configured one, with no time checks (they never expire), as upstream. Default: refused with
+     * Accept legacy (Secret-based) tokens, with no time checks (they never expire), as upstream's
+     * legacy authenticator: only under the issuer {@code kubernetes/serviceaccount} (or one added with
+     * {@link #legacyIssuer(String)}); flat legacy claims under any other issuer, a configured {@link
+     * #issuer(String)} included, are refused with {@code ISSUER_MISMATCH}. Default: refused with
      * {@code LEGACY_TOKEN_NOT_ALLOWED}.
      */
     public Builder allowLegacyTokens(boolean allow) {

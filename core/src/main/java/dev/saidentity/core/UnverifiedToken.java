@@ -45,7 +45,7 @@ public final class UnverifiedToken {
   final @Nullable Instant warnAfter;
   private volatile @Nullable String fingerprint;
 
-  private UnverifiedToken(ParsedToken parsed) {
+  private UnverifiedToken(ParsedToken parsed, boolean strict) {
     this.parsed = parsed;
     Claims c = parsed.claims;
     this.exp = instant(c.exp, "exp");
@@ -68,36 +68,17 @@ public final class UnverifiedToken {
       audiences = c.aud == null ? List.of() : c.aud;
     } else if (c.legacy) {
       kind = TokenKind.LEGACY;
-      // Upstream's legacyValidator presence checks, in its order and with its words.
-      if (isEmpty(c.sub)) {
-        throw new Failure(Reason.MISSING_CLAIM, "sub claim is missing");
-      }
-      if (isEmpty(c.legacyNamespace)) {
-        throw new Failure(Reason.MISSING_CLAIM, "namespace claim is missing");
-      }
-      if (isEmpty(c.legacySecretName)) {
-        throw new Failure(Reason.MISSING_CLAIM, "secretName claim is missing");
-      }
-      if (isEmpty(c.legacySaName)) {
-        throw new Failure(Reason.MISSING_CLAIM, "serviceAccountName claim is missing");
-      }
-      if (isEmpty(c.legacySaUid)) {
-        throw new Failure(Reason.MISSING_CLAIM, "serviceAccountUID claim is missing");
-      }
-      ServiceAccount fromSub;
-      try {
-        fromSub = ServiceAccount.fromUsername(c.sub);
-      } catch (IllegalArgumentException e) {
-        throw new Failure(Reason.INVALID_CLAIM, "sub claim is invalid", "sub is not a valid ServiceAccount username");
-      }
-      if (!fromSub.namespace().equals(c.legacyNamespace) || !fromSub.name().equals(c.legacySaName)) {
-        throw new Failure(Reason.INVALID_CLAIM, "sub claim is invalid", "sub names " + fromSub.username()
-            + " but the claims name " + ServiceAccount.makeUsername(c.legacyNamespace, c.legacySaName));
+      if (strict) {
+        checkLegacyClaims(c);
+      } else if (isEmpty(c.legacyNamespace) || isEmpty(c.legacySaName)) {
+        // Decoding shows what is there, but a ServiceAccount needs a namespace and a name.
+        throw new Failure(Reason.MISSING_CLAIM, isEmpty(c.legacyNamespace) ? "namespace claim is missing" : "serviceAccountName claim is missing",
+            "a legacy token names its ServiceAccount in kubernetes.io/serviceaccount/namespace and .../service-account.name");
       }
       serviceAccount = ServiceAccount.of(c.legacyNamespace, c.legacySaName, c.legacySaUid);
       pod = null;
       node = null;
-      secret = ObjectRef.of(c.legacySecretName, null);
+      secret = isEmpty(c.legacySecretName) ? null : ObjectRef.of(c.legacySecretName, null);
       // A legacy token has no audiences, whatever it carries.
       audiences = List.of();
     } else {
@@ -109,9 +90,14 @@ public final class UnverifiedToken {
   /**
    * Decodes a token without verifying it. Surrounding whitespace is ignored.
    *
+   * <p>Decoding is a diagnostic: it shows what the token carries. A legacy token decodes as long as
+   * it names its ServiceAccount (namespace and name), even without {@code sub}, the Secret name or
+   * the ServiceAccount uid, and its {@code sub} is not cross-checked; {@link TokenValidator} applies
+   * upstream's legacy claim checks ({@code MISSING_CLAIM}, {@code INVALID_CLAIM}) before accepting it.
+   *
    * @throws TokenValidationException {@code MALFORMED} when it is not a compact JWS ServiceAccount
-   *     token (or is over 64 KiB, or a claim has the wrong JSON type), {@code MISSING_CLAIM} or
-   *     {@code INVALID_CLAIM} when its identity claims are incomplete or inconsistent
+   *     token (or is over 64 KiB, or a claim has the wrong JSON type, or a date is out of range),
+   *     {@code MISSING_CLAIM} when it does not name a ServiceAccount (namespace and name)
    * @throws NullPointerException if token is null
    */
   public static UnverifiedToken decode(String token) {
@@ -124,11 +110,41 @@ public final class UnverifiedToken {
 
   static UnverifiedToken decodeInternal(String token) {
     java.util.Objects.requireNonNull(token, "token");
-    return new UnverifiedToken(ParsedToken.parse(token));
+    return new UnverifiedToken(ParsedToken.parse(token), false);
   }
 
+  /** For validation: a legacy token must also pass upstream's legacy claim checks. */
   static UnverifiedToken of(ParsedToken parsed) {
-    return new UnverifiedToken(parsed);
+    return new UnverifiedToken(parsed, true);
+  }
+
+  /** Upstream's legacyValidator presence and consistency checks, in its order and with its words. */
+  private static void checkLegacyClaims(Claims c) {
+    if (isEmpty(c.sub)) {
+      throw new Failure(Reason.MISSING_CLAIM, "sub claim is missing");
+    }
+    if (isEmpty(c.legacyNamespace)) {
+      throw new Failure(Reason.MISSING_CLAIM, "namespace claim is missing");
+    }
+    if (isEmpty(c.legacySecretName)) {
+      throw new Failure(Reason.MISSING_CLAIM, "secretName claim is missing");
+    }
+    if (isEmpty(c.legacySaName)) {
+      throw new Failure(Reason.MISSING_CLAIM, "serviceAccountName claim is missing");
+    }
+    if (isEmpty(c.legacySaUid)) {
+      throw new Failure(Reason.MISSING_CLAIM, "serviceAccountUID claim is missing");
+    }
+    ServiceAccount fromSub;
+    try {
+      fromSub = ServiceAccount.fromUsername(c.sub);
+    } catch (IllegalArgumentException e) {
+      throw new Failure(Reason.INVALID_CLAIM, "sub claim is invalid", "sub is not a valid ServiceAccount username");
+    }
+    if (!fromSub.namespace().equals(c.legacyNamespace) || !fromSub.name().equals(c.legacySaName)) {
+      throw new Failure(Reason.INVALID_CLAIM, "sub claim is invalid", "sub names " + fromSub.username()
+          + " but the claims name " + ServiceAccount.makeUsername(c.legacyNamespace, c.legacySaName));
+    }
   }
 
   private static boolean isEmpty(@Nullable String s) {

@@ -46,10 +46,12 @@ class AuthenticateVectorsTest {
           pem.append(Vectors.text(k.getAsString()));
         }
         KeySource keys = pem.length() == 0 ? KeySource.of(List.of()) : KeySource.fromPem(pem.toString());
+        // jwt_test builds the legacy authenticator with the issuers [kubernetes/serviceaccount, bar]
+        // (the API server builds it with kubernetes/serviceaccount only): "bar" is a legacy issuer here.
         TokenValidator v = TokenValidator.builder()
             .issuer("kubernetes/serviceaccount").issuer("bar")
             .apiAudiences(List.of("api")).audience("api")
-            .allowLegacyTokens(true)
+            .allowLegacyTokens(true).legacyIssuer("bar")
             .keys(keys)
             .build();
         String tokenRef = c.get("token").getAsString();

@@ -98,6 +98,20 @@ class DecodeTest {
   }
 
   @Test
+  void legacyToken_withMissingClaims_stillDecodes_showingWhatIsThere() {
+    String payload = "{\"iss\":\"kubernetes/serviceaccount\",\"kubernetes.io/serviceaccount/namespace\":\"test\","
+        + "\"kubernetes.io/serviceaccount/service-account.name\":\"my-service-account\"}";
+    UnverifiedToken t = UnverifiedToken.decode(b64("{\"alg\":\"RS256\"}") + "." + b64(payload) + ".");
+    assertThat(t.kind()).isEqualTo(TokenKind.LEGACY);
+    assertThat(t.serviceAccount()).isEqualTo(ServiceAccount.of("test", "my-service-account"));
+    assertThat(t.secret()).isEmpty();
+    assertThat(t.subject()).isEmpty();
+    String otherSub = payload.replace("{", "{\"sub\":\"system:serviceaccount:other:x\",");
+    assertThat(UnverifiedToken.decode(b64("{\"alg\":\"RS256\"}") + "." + b64(otherSub) + ".").subject())
+        .contains("system:serviceaccount:other:x");
+  }
+
+  @Test
   void audience_asAString_isAOneElementList_andUnknownClaimsAreTolerated() {
     String payload = "{\"aud\":\"vault\",\"exp\":2,\"future\":{\"webhook\":[1,{\"a\":null}]},"
         + "\"kubernetes.io\":{\"namespace\":\"n\",\"serviceaccount\":{\"name\":\"s\"},\"validatingwebhookconfiguration\":{\"name\":\"w\"},"

@@ -101,6 +101,143 @@ class KeySourceTest {
         .hasMessageEndingWith("NoSuchFileException");
   }
 
+  static String pem(java.security.PublicKey k) {
+    return "-----BEGIN PUBLIC KEY-----\n" + java.util.Base64.getMimeEncoder().encodeToString(k.getEncoded())
+        + "\n-----END PUBLIC KEY-----\n";
+  }
+
+  static String rsaJwk(java.security.PublicKey k, String extra) {
+    java.security.interfaces.RSAPublicKey r = (java.security.interfaces.RSAPublicKey) k;
+    return "{\"kty\":\"RSA\"," + extra + "\"n\":\"" + TestJwt.b64(unsigned(r.getModulus())) + "\",\"e\":\""
+        + TestJwt.b64(unsigned(r.getPublicExponent())) + "\"}";
+  }
+
+  static byte[] unsigned(java.math.BigInteger i) {
+    byte[] b = i.toByteArray();
+    return b[0] == 0 ? java.util.Arrays.copyOfRange(b, 1, b.length) : b;
+  }
+
+  @Test
+  void weakRsaKeys_areRefusedWhenLoaded_pemJwksAndPublicKey() {
+    for (int bits : new int[] {512, 1024, 2047}) {
+      java.security.PublicKey weak = TestJwt.generate("RSA", bits).getPublic();
+      assertThatThrownBy(() -> KeySource.fromPem(pem(weak))).as("PEM %d", bits)
+          .isInstanceOf(KeySourceException.class)
+          .hasMessage("cannot read keys from PEM: PEM block 1 is a " + bits + "-bit RSA key, shorter than the minimum of 2048 bits"
+              + " (RFC 7518 section 3.3)");
+      assertThatThrownBy(() -> KeySource.fromJwks("{\"keys\":[" + rsaJwk(weak, "\"kid\":\"w\",") + "]}")).as("JWKS %d", bits)
+          .isInstanceOf(KeySourceException.class)
+          .hasMessage("cannot read JWKS document: key 1 (kid w) is a " + bits + "-bit RSA key, shorter than the minimum of 2048 bits"
+              + " (RFC 7518 section 3.3)");
+      assertThatThrownBy(() -> KeySource.of(weak)).as("PublicKey %d", bits)
+          .isInstanceOf(KeySourceException.class)
+          .hasMessageContaining(bits + "-bit RSA key, shorter than the minimum of 2048 bits");
+    }
+  }
+
+  @Test
+  void rsaKeysOf1024To2047Bits_onlyWithAnExplicitOptIn_neverUnder1024() {
+    java.security.PublicKey k1024 = TestJwt.generate("RSA", 1024).getPublic();
+    assertThat(keys(KeySource.fromPem(pem(k1024), 1024)).all()).hasSize(1);
+    assertThat(keys(KeySource.fromJwks("{\"keys\":[" + rsaJwk(k1024, "") + "]}", 1024)).all()).hasSize(1);
+    assertThat(keys(KeySource.of(List.of(k1024), 1024)).all()).hasSize(1);
+    java.security.PublicKey k512 = TestJwt.generate("RSA", 512).getPublic();
+    assertThatThrownBy(() -> KeySource.fromPem(pem(k512), 1024)).isInstanceOf(KeySourceException.class)
+        .hasMessageContaining("512-bit RSA key, shorter than the minimum of 1024 bits");
+    assertThatThrownBy(() -> KeySource.fromPem(pem(k512), 512)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("minRsaBits must be at least 1024: 512");
+  }
+
+  @Test
+  void jwkAlg_restrictsTheKeyToThatAlgorithm() {
+    String jwks = "{\"keys\":[" + rsaJwk(TestJwt.RSA.getPublic(), "\"alg\":\"RS256\",\"use\":\"sig\",\"kid\":\"k1\",") + "]}";
+    TokenValidator v = TokenValidator.builder().issuer(Vectors.ISSUER).keys(KeySource.fromJwks(jwks))
+        .clock(Vectors.at(TokenValidatorTest.T)).build();
+    String claims = TestJwt.projectedClaims(TokenValidatorTest.T, Vectors.ISSUER);
+    assertThat(v.tryValidate(TestJwt.sign("RS256", TestJwt.RSA.getPrivate(), TestJwt.header("RS256", "k1"), claims)).isValid()).isTrue();
+    for (String alg : new String[] {"PS256", "RS384", "RS512", "PS512"}) {
+      ValidationResult r = v.tryValidate(TestJwt.sign(alg, TestJwt.RSA.getPrivate(), TestJwt.header(alg, "k1"), claims));
+      assertThat(r.reason()).as(alg).contains(TokenValidationException.Reason.INVALID_SIGNATURE);
+    }
+    // PEM keys carry no algorithm: upstream (go-jose) verifies RS and PS of every size with an RSA key.
+    TokenValidator pem = TokenValidator.builder().issuer(Vectors.ISSUER).keys(KeySource.fromPem(pem(TestJwt.RSA.getPublic())))
+        .clock(Vectors.at(TokenValidatorTest.T)).build();
+    String kid = KeySource.keyId(TestJwt.RSA.getPublic());
+    assertThat(pem.tryValidate(TestJwt.sign("PS256", TestJwt.RSA.getPrivate(), TestJwt.header("PS256", kid), claims)).isValid()).isTrue();
+  }
+
+  @Test
+  void jwkAlg_inconsistentWithTheKeyType_isRefusedAtLoad() {
+    assertThatThrownBy(() -> KeySource.fromJwks("{\"keys\":[" + rsaJwk(TestJwt.RSA.getPublic(), "\"alg\":\"ES256\",\"kid\":\"r\",") + "]}"))
+        .isInstanceOf(KeySourceException.class)
+        .hasMessage("cannot read JWKS document: key 1 (kid r) declares alg ES256, which an RSA key cannot verify");
+    String ec = Vectors.text("oidc/jwks.rsa-ecdsa.json").replace("\"alg\":\"ES256\"", "\"alg\":\"ES384\"");
+    assertThat(ec).contains("ES384");
+    assertThatThrownBy(() -> KeySource.fromJwks(ec))
+        .isInstanceOf(KeySourceException.class)
+        .hasMessageEndingWith("declares alg ES384, which a P-256 key cannot verify");
+  }
+
+  @Test
+  void jwkKeyOpsOrUse_notForVerifying_areNotUsed() {
+    String rsa = rsaJwk(TestJwt.RSA.getPublic(), "\"key_ops\":[\"encrypt\"],");
+    assertThatThrownBy(() -> KeySource.fromJwks("{\"keys\":[" + rsa + "]}"))
+        .isInstanceOf(KeySourceException.class)
+        .hasMessage("JWKS document has no RSA or EC signature key (1 key not usable for verifying: use, key_ops or alg)");
+    String other = rsaJwk(TestJwt.OTHER_RSA.getPublic(), "");
+    for (String extra : new String[] {"\"key_ops\":[\"encrypt\"],", "\"key_ops\":[],", "\"key_ops\":\"verify\",",
+        "\"use\":\"enc\",", "\"use\":1,", "\"alg\":\"RSA-OAEP\","}) {
+      KeySet s = keys(KeySource.fromJwks("{\"keys\":[" + rsaJwk(TestJwt.RSA.getPublic(), extra) + "," + other + "]}"));
+      assertThat(s.kids()).as(extra).containsExactly(KeySource.keyId(TestJwt.OTHER_RSA.getPublic()));
+    }
+    KeySet verify = keys(KeySource.fromJwks("{\"keys\":[" + rsaJwk(TestJwt.RSA.getPublic(), "\"key_ops\":[\"verify\",\"sign\"],\"use\":\"sig\",") + "]}"));
+    assertThat(verify.all()).hasSize(1);
+  }
+
+  @Test
+  void keyFiles_areReadWithAByteCap(@TempDir Path dir) throws Exception {
+    Path big = Files.write(dir.resolve("big.pem"), new byte[KeySource.MAX_FILE_BYTES + 1]);
+    assertThatThrownBy(() -> KeySource.fromPemFile(big)).isInstanceOf(KeySourceException.class)
+        .hasMessage("cannot read " + big + ": over the limit of 1048576 bytes for a key file");
+    assertThatThrownBy(() -> KeySource.fromJwksFile(big)).isInstanceOf(KeySourceException.class)
+        .hasMessage("cannot read " + big + ": over the limit of 1048576 bytes for a key file");
+    Path zero = Path.of("/dev/zero");
+    if (Files.isReadable(zero)) {
+      assertThatThrownBy(() -> KeySource.fromPemFile(zero)).isInstanceOf(KeySourceException.class)
+          .hasMessageEndingWith("over the limit of 1048576 bytes for a key file");
+    }
+    Path justRight = Files.writeString(dir.resolve("ok.pem"), Vectors.text("keys/rsa-public.pem")
+        + " ".repeat(KeySource.MAX_FILE_BYTES - Vectors.text("keys/rsa-public.pem").length()));
+    assertThat(keys(KeySource.fromPemFile(justRight)).all()).hasSize(1);
+  }
+
+  @Test
+  void pemParsing_isLinear_hostileTextIsRefusedInMilliseconds() {
+    java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+    String key = Vectors.text("keys/rsa-public.pem");
+    String[] hostile = {
+      "-----BEGIN PUBLIC KEY-----" + " ".repeat(200_000),
+      "-----BEGIN PUBLIC KEY-----\n" + "AAAA\n".repeat(40_000),
+      "-----BEGIN PUBLIC KEY-----\n" + "AAAA \n\t".repeat(30_000) + "-----END PUBLIC KEY----",
+      "-----BEGIN A-----".repeat(30_000),
+      "-----BEGIN PUBLIC KEY-----".repeat(20_000) + "-----END PUBLIC KEY-----",
+    };
+    org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(60), () -> {
+      KeySource.fromPem(key);
+      for (String pem : hostile) {
+        long start = mx.getCurrentThreadCpuTime();
+        assertThatThrownBy(() -> KeySource.fromPem(pem)).isInstanceOf(KeySourceException.class);
+        long ms = (mx.getCurrentThreadCpuTime() - start) / 1_000_000;
+        assertThat(ms).as("%d chars took %d ms of CPU", pem.length(), ms).isLessThan(200);
+      }
+    });
+    // A key surrounded by a lot of text is still found, and blocks of other kinds are skipped over.
+    String padded = "x".repeat(100_000) + "\n" + key + "\n" + " ".repeat(100_000) + key.replace("PUBLIC KEY", "NOT A KEY");
+    assertThatThrownBy(() -> KeySource.fromPem(padded)).isInstanceOf(KeySourceException.class)
+        .hasMessageContaining("PEM block 2 (NOT A KEY)");
+    assertThat(keys(KeySource.fromPem("x".repeat(100_000) + "\n" + key + " ".repeat(100_000))).all()).hasSize(1);
+  }
+
   /** A source whose key set the test swaps. */
   static final class Switchable extends KeySource {
     volatile KeySet set;
@@ -120,7 +257,7 @@ class KeySourceTest {
     }
   }
 
-  static KeySet pem(String vector) {
+  static KeySet vectorKeys(String vector) {
     return keys(KeySource.fromPem(Vectors.text(vector)));
   }
 
@@ -134,9 +271,9 @@ class KeySourceTest {
 
   @Test
   void anyOf_answersWithTheMergeOfWhatItsSourcesHoldNow() {
-    KeySet x = pem("keys/rsa-public.pem");
-    KeySet y = pem("keys/other-rsa-public.pem");
-    KeySet z = pem("keys/ecdsa-p256-public.pem");
+    KeySet x = vectorKeys("keys/rsa-public.pem");
+    KeySet y = vectorKeys("keys/other-rsa-public.pem");
+    KeySet z = vectorKeys("keys/ecdsa-p256-public.pem");
     Switchable a = new Switchable(x);
     KeySource any = KeySource.anyOf(a, new KeySource.StaticKeySource(z));
     assertThat(any.current(Instant.EPOCH).kids()).isEqualTo(union(x, z));
@@ -154,9 +291,9 @@ class KeySourceTest {
   // sources did not change again.
   @Test
   void anyOf_underRacingCallersAndChangingSources_neverPinsAStaleMerge() throws Exception {
-    KeySet x = pem("keys/rsa-public.pem");
-    KeySet y = pem("keys/other-rsa-public.pem");
-    KeySet z = pem("keys/ecdsa-p256-public.pem");
+    KeySet x = vectorKeys("keys/rsa-public.pem");
+    KeySet y = vectorKeys("keys/other-rsa-public.pem");
+    KeySet z = vectorKeys("keys/ecdsa-p256-public.pem");
     ExecutorService pool = Executors.newFixedThreadPool(3);
     try {
       long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();

@@ -75,6 +75,18 @@ class TokenValidatorTest {
   }
 
   @Test
+  void legacyTokens_missingSecretName_isStillRefusedByTheValidator() {
+    String noSecret = sign("RS256", TestJwt.RSA.getPrivate(), header("RS256", KID),
+        "{\"iss\":\"kubernetes/serviceaccount\",\"kubernetes.io/serviceaccount/namespace\":\"ns\","
+            + "\"kubernetes.io/serviceaccount/service-account.name\":\"sa\","
+            + "\"kubernetes.io/serviceaccount/service-account.uid\":\"u1\",\"sub\":\"system:serviceaccount:ns:sa\"}");
+    ValidationResult r = base().allowLegacyTokens(true).build().tryValidate(noSecret);
+    assertThat(r.reason()).contains(Reason.MISSING_CLAIM);
+    assertThat(r.upstreamMessage()).isEqualTo("secretName claim is missing");
+    assertThat(UnverifiedToken.decode(noSecret).secret()).isEmpty();
+  }
+
+  @Test
   void projectedTokenUnderTheLegacyIssuer_isClassifiedByShape() {
     String claims = projectedClaims(T, "kubernetes/serviceaccount").replace("\"iss\":\"" + Vectors.ISSUER + "\"",
         "\"iss\":\"kubernetes/serviceaccount\"");
@@ -172,7 +184,69 @@ class TokenValidatorTest {
       String token = projected(projectedClaims(T, Vectors.ISSUER).replace("\"jti\":\"j-1\"", "\"jti\":\"j-" + i + "\""));
       assertThat(v.tryValidate(token).isValid()).isTrue();
       assertThat(v.tryValidate(token).isValid()).isTrue();
+      assertThat(v.cachedTokens()).as("entries after %d distinct tokens", i + 1).isBetween(1, 10);
     }
+  }
+
+  @Test
+  void cache_whitespaceVariantsOfOneToken_takeOneSlot() {
+    String token = projected(projectedClaims(T, Vectors.ISSUER));
+    TokenValidator v = base().build();
+    String[] pads = {"", " ", "\n", "\t", "\r\n", "  ", " \n "};
+    for (String before : pads) {
+      for (String after : pads) {
+        assertThat(v.validate(before + token + after).username()).isEqualTo("system:serviceaccount:ns:sa");
+      }
+    }
+    assertThat(v.cachedTokens()).isEqualTo(1);
+  }
+
+  @Test
+  void explicitAudience_isEnforced_evenWithNoApiAudiences() {
+    String token = projected(projectedClaims(T, "some-other-service"));
+    ValidationResult r = base().apiAudiences(List.of()).audience("payments").build().tryValidate(token);
+    assertThat(r.reason()).as(r.toString()).contains(Reason.AUDIENCE_MISMATCH);
+    assertThat(r.message()).isEqualTo("token audiences [\"some-other-service\"] is invalid for the target audiences [\"payments\"]");
+    // A legacy-only validator (no issuer, so no API audiences) with an explicit audience.
+    TokenValidator legacyOnly = TokenValidator.builder().allowLegacyTokens(true).audience("payments")
+        .keys(TestJwt.RSA.getPublic()).clock(clock).build();
+    ValidationResult l = legacyOnly.tryValidate(legacy("kubernetes/serviceaccount", "system:serviceaccount:ns:sa",
+        "\"aud\":[\"some-other-service\"],"));
+    assertThat(l.reason()).as(l.toString()).contains(Reason.AUDIENCE_MISMATCH);
+    assertThat(l.message()).isEqualTo("token audiences [] is invalid for the target audiences [\"payments\"]");
+    // Nothing requested and no API audiences: skipped, as upstream.
+    assertThat(base().apiAudiences(List.of()).build().validate(token).audiences()).isEmpty();
+    assertThat(base().apiAudiences(List.of()).audience("some-other-service").build().validate(token).audiences())
+        .containsExactly("some-other-service");
+  }
+
+  @Test
+  void legacyClaims_underAModernIssuer_areRefused_notSpared_timeChecks() {
+    TokenValidator v = base().allowLegacyTokens(true).build();
+    String expired = legacy(Vectors.ISSUER, "system:serviceaccount:ns:sa", "\"exp\":1,");
+    ValidationResult r = v.tryValidate(expired);
+    assertThat(r.reason()).as(r.toString()).contains(Reason.ISSUER_MISMATCH);
+    assertThat(r.message()).isEqualTo("token issuer \"https://issuer.example.com\" is invalid:"
+        + " a legacy token is accepted only under [\"kubernetes/serviceaccount\"]");
+    assertThat(v.tryValidate(legacy(Vectors.ISSUER, "system:serviceaccount:ns:sa", "")).reason()).contains(Reason.ISSUER_MISMATCH);
+    // An extra legacy issuer is an explicit choice (upstream's own tests configure one).
+    TokenValidator bar = base().allowLegacyTokens(true).legacyIssuer("bar").build();
+    assertThat(bar.tryValidate(legacy("bar", "system:serviceaccount:ns:sa", "")).isValid()).isTrue();
+    assertThat(bar.tryValidate(legacy(Vectors.ISSUER, "system:serviceaccount:ns:sa", "")).reason()).contains(Reason.ISSUER_MISMATCH);
+  }
+
+  @Test
+  void unknownKey_details_areBounded_whateverTheSizeOfTheKeySet() {
+    List<java.security.PublicKey> many = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      many.add(TestJwt.generateEc("secp256r1").getPublic());
+    }
+    TokenValidator v = TokenValidator.builder().issuer(Vectors.ISSUER).keys(KeySource.of(many)).clock(clock).build();
+    ValidationResult r = v.tryValidate(sign("RS256", TestJwt.RSA.getPrivate(), header("RS256", "nope"), projectedClaims(T, Vectors.ISSUER)));
+    assertThat(r.reason()).contains(Reason.UNKNOWN_KEY);
+    assertThat(r.upstreamMessage()).isEqualTo("invalid signature, no keys found");
+    assertThat(r.message()).startsWith("invalid signature, no keys found: kid \"nope\" matches none of the 300 verification keys");
+    assertThat(r.message().length()).isLessThan(400);
   }
 
   @Test

@@ -10,6 +10,13 @@ import java.util.Objects;
  * A token the TokenRequest API issued, with the lifetime the API server granted: {@code
  * status.expirationTimestamp}, not the JWT's {@code exp} (a kubelet token's JWT may say a year while
  * it is to be refreshed within the hour). Immutable; {@link #toString()} shows a fingerprint only.
+ *
+ * <p>{@link TokenRequestClient} makes them; {@link #of} makes one elsewhere, e.g. in a token fetcher
+ * for {@link CachingTokenProvider} that does not call the API server:
+ *
+ * <pre>{@code
+ * IssuedToken t = IssuedToken.of(jwt, Instant.now().plusSeconds(3600), Duration.ofHours(1), List.of("vault"));
+ * }</pre>
  */
 public final class IssuedToken {
 
@@ -21,10 +28,41 @@ public final class IssuedToken {
 
   IssuedToken(String token, Instant expiresAt, long expirationSeconds, List<String> audiences, List<String> warnings) {
     this.token = Objects.requireNonNull(token, "token");
-    this.expiresAt = expiresAt;
+    this.expiresAt = Objects.requireNonNull(expiresAt, "expiresAt");
     this.expirationSeconds = expirationSeconds;
     this.audiences = List.copyOf(audiences);
     this.warnings = List.copyOf(warnings);
+  }
+
+  /**
+   * An issued token with no warnings.
+   *
+   * @see #of(String, Instant, Duration, List, List)
+   */
+  public static IssuedToken of(String token, Instant expiresAt, Duration lifetime, List<String> audiences) {
+    return of(token, expiresAt, lifetime, audiences, List.of());
+  }
+
+  /**
+   * An issued token.
+   *
+   * @param token the token text (never printed by this type)
+   * @param expiresAt when it expires, as the API server says ({@code status.expirationTimestamp})
+   * @param lifetime the lifetime granted; {@link #issuedAt()} is {@code expiresAt - lifetime}
+   * @param audiences the audiences it was issued for
+   * @param warnings {@code Warning} headers of the answer
+   * @throws IllegalArgumentException if token is blank or lifetime is not positive
+   * @throws NullPointerException if an argument or an element of a list is null
+   */
+  public static IssuedToken of(String token, Instant expiresAt, Duration lifetime, List<String> audiences, List<String> warnings) {
+    if (Objects.requireNonNull(token, "token").isBlank()) {
+      throw new IllegalArgumentException("token must not be blank");
+    }
+    Objects.requireNonNull(expiresAt, "expiresAt");
+    if (Objects.requireNonNull(lifetime, "lifetime").isNegative() || lifetime.isZero()) {
+      throw new IllegalArgumentException("lifetime must be positive: " + lifetime);
+    }
+    return new IssuedToken(token, expiresAt, lifetime.getSeconds(), audiences, warnings);
   }
 
   /** The token. Keep it out of logs; use {@link #fingerprint()}. */

@@ -3,6 +3,8 @@ package dev.saidentity.tokenrequest;
 import dev.saidentity.core.Tokens;
 import dev.saidentity.core.UnverifiedToken;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,6 +13,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,14 +26,17 @@ import org.slf4j.LoggerFactory;
  * re-read (never an inode pinned, never a watch on the file: the kubelet swaps a {@code ..data}
  * symlink) once the cached copy is 50 s old, as client-go does; sooner when the token is within 50 s
  * of its {@code exp} or past its {@code warnafter} (at most once a second then); and at once after
- * {@link #invalidate()} (a 401). A failed read or an empty file keeps the last good token.
+ * {@link #invalidate()} (a 401). A failed read, an empty file or one larger than {@link
+ * #MAX_TOKEN_BYTES} (64 KiB) keeps the last good token; the file is never read beyond that cap.
  *
  * <pre>{@code
  * TokenSource vault = ProjectedTokenFile.of(Path.of("/var/run/secrets/tokens/vault-token"));
  * String jwt = vault.token();
  * }</pre>
  *
- * <p>Thread-safe. {@link #toString()} shows the path and a fingerprint.
+ * <p>Thread-safe: the state is one immutable snapshot, replaced by the one thread reading the file;
+ * a caller that holds a token never waits for a read. {@link #toString()} shows the path and a
+ * fingerprint.
  */
 public final class ProjectedTokenFile implements TokenSource {
 
@@ -37,13 +45,39 @@ public final class ProjectedTokenFile implements TokenSource {
   /** 50 s: client-go re-reads the file once its cached copy is this old. */
   public static final Duration DEFAULT_MAX_AGE = Duration.ofSeconds(50);
   private static final long MIN_REREAD_MILLIS = 1000;
+  /**
+   * 64 KiB: the most a token file may hold. A file is read with a cap of this many bytes plus one,
+   * checked while reading, so a huge file or a link to a device such as {@code /dev/zero} costs at
+   * most 64 KiB and is refused with {@link TooLargeException}.
+   */
+  public static final int MAX_TOKEN_BYTES = 64 * 1024;
+
+  /**
+   * The token file holds more than {@link #MAX_TOKEN_BYTES}: it is not a token, and was not read
+   * beyond the cap. The message names the path and the cap, never the content.
+   */
+  public static final class TooLargeException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    TooLargeException(Path path) {
+      super("the token file " + path + " is larger than " + MAX_TOKEN_BYTES + " bytes: not a token, not read");
+    }
+  }
+
+  /** 10 s: how long a caller with no token at all waits for another thread's read of the file. */
+  static final long FIRST_READ_WAIT_MILLIS = 10_000;
+
+  /** What was read, and when to read again; replaced whole, by the one thread reading. */
+  private record Snapshot(@Nullable String token, long readAtMillis, long nextReadMillis, long generation) {}
 
   private final Path path;
   private final Clock clock;
   private final long maxAgeMillis;
-  private @Nullable String token;
-  private long readAtMillis = Long.MIN_VALUE;
-  private long nextReadMillis = Long.MIN_VALUE;
+  private volatile Snapshot state = new Snapshot(null, Long.MIN_VALUE, Long.MIN_VALUE, 0);
+  /** Counts {@link #invalidate()} calls: a snapshot read before the latest one is due. */
+  private final AtomicLong invalidations = new AtomicLong();
+  /** Held by the one thread reading the file; a caller holding a token never waits for it. */
+  private final ReentrantLock reading = new ReentrantLock();
 
   private ProjectedTokenFile(Path path, Clock clock, Duration maxAge) {
     this.path = path;
@@ -74,48 +108,98 @@ public final class ProjectedTokenFile implements TokenSource {
   }
 
   /**
-   * The current token.
+   * The current token. No lock is taken while a token is held: when a re-read is due, one caller
+   * reads the file and the others get the last good token meanwhile. Only a caller with no token at
+   * all waits for a read, at most 10 s.
    *
    * @throws UncheckedIOException when the file has never been read successfully (missing, unreadable
-   *     or empty); the message names the path, never the content
+   *     or empty; its cause is a {@link TooLargeException} when the file holds more than {@link
+   *     #MAX_TOKEN_BYTES}), or another thread's first read did not end within 10 s; the message names
+   *     the path, never the content
    */
   @Override
-  public synchronized String token() {
-    long now = clock.millis();
-    if (token == null || now >= nextReadMillis) {
-      read(now);
+  public String token() {
+    Snapshot s = state;
+    if (s.token() != null) {
+      if (!due(s, clock.millis())) {
+        return s.token();
+      }
+      if (reading.tryLock()) {
+        try {
+          Snapshot current = state;
+          if (due(current, clock.millis())) {
+            read(current);
+          }
+        } finally {
+          reading.unlock();
+        }
+      }
+      return Objects.requireNonNull(state.token(), "a token, once read, stays");
     }
-    if (token == null) {
+    boolean locked;
+    try {
+      locked = reading.tryLock(FIRST_READ_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new UncheckedIOException(new InterruptedIOException("interrupted while waiting for the token file " + path));
+    }
+    if (!locked) {
+      throw new UncheckedIOException(new IOException("no token yet at " + path + ": another read of the file did not end within "
+          + FIRST_READ_WAIT_MILLIS + " ms"));
+    }
+    IOException failure = null;
+    try {
+      Snapshot current = state;
+      if (current.token() == null || due(current, clock.millis())) {
+        failure = read(current);
+      }
+    } finally {
+      reading.unlock();
+    }
+    String t = state.token();
+    if (t == null) {
+      if (failure instanceof TooLargeException) {
+        throw new UncheckedIOException(failure.getMessage(), failure);
+      }
       throw new UncheckedIOException(new IOException("no token yet at " + path + " (missing, unreadable or empty)"));
     }
-    return token;
+    return t;
   }
 
   /** Re-read on the next call (the server answered 401). */
   @Override
-  public synchronized void invalidate() {
-    nextReadMillis = Long.MIN_VALUE;
+  public void invalidate() {
+    invalidations.incrementAndGet();
   }
 
-  private void read(long now) {
+  private boolean due(Snapshot s, long now) {
+    return now >= s.nextReadMillis() || s.generation() != invalidations.get();
+  }
+
+  /** Reads the file (the caller holds {@link #reading}); returns the failure, if any (the last good token stays). */
+  private @Nullable IOException read(Snapshot previous) {
+    long generation = invalidations.get();
     String fresh;
     try {
-      fresh = new String(Files.readAllBytes(path), StandardCharsets.UTF_8).strip();
+      fresh = new String(readCapped(path), StandardCharsets.UTF_8).strip();
+    } catch (TooLargeException e) {
+      LOG.warn("{}; keeping the last good token", e.getMessage());
+      state = retryLater(previous, generation);
+      return e;
     } catch (IOException | RuntimeException e) {
       LOG.warn("could not read the token file {} ({}); keeping the last good token", path, e.getClass().getSimpleName());
-      nextReadMillis = now + MIN_REREAD_MILLIS;
-      return;
+      state = retryLater(previous, generation);
+      return e instanceof IOException ? (IOException) e : null;
     }
     if (fresh.isEmpty()) {
       LOG.warn("the token file {} is empty; keeping the last good token", path);
-      nextReadMillis = now + MIN_REREAD_MILLIS;
-      return;
+      state = retryLater(previous, generation);
+      return null;
     }
-    if (!fresh.equals(token)) {
+    if (!fresh.equals(previous.token())) {
       LOG.debug("read token {} from {}", Tokens.fingerprint(fresh), path);
     }
-    token = fresh;
-    readAtMillis = now;
+    long now = clock.millis();
     long next = now + maxAgeMillis;
     try {
       UnverifiedToken t = UnverifiedToken.decode(fresh);
@@ -130,12 +214,30 @@ public final class ProjectedTokenFile implements TokenSource {
     } catch (RuntimeException notAServiceAccountJwt) {
       // an opaque token: the age rule alone
     }
-    nextReadMillis = Math.max(next, now + MIN_REREAD_MILLIS);
+    state = new Snapshot(fresh, now, Math.max(next, now + MIN_REREAD_MILLIS), generation);
+    return null;
+  }
+
+  private Snapshot retryLater(Snapshot previous, long generation) {
+    return new Snapshot(previous.token(), previous.readAtMillis(), clock.millis() + MIN_REREAD_MILLIS, generation);
+  }
+
+  /** At most {@link #MAX_TOKEN_BYTES} + 1 bytes, checked while reading: never the whole of a huge file or a device. */
+  static byte[] readCapped(Path path) throws IOException {
+    try (InputStream in = Files.newInputStream(path)) {
+      byte[] bytes = in.readNBytes(MAX_TOKEN_BYTES + 1);
+      if (bytes.length > MAX_TOKEN_BYTES) {
+        throw new TooLargeException(path);
+      }
+      return bytes;
+    }
   }
 
   @Override
-  public synchronized String toString() {
-    return "ProjectedTokenFile[" + path + (token == null ? ", not read" : ", " + Tokens.fingerprint(token) + " read at "
-        + Instant.ofEpochMilli(readAtMillis)) + "]";
+  public String toString() {
+    Snapshot s = state;
+    String t = s.token();
+    return "ProjectedTokenFile[" + path + (t == null ? ", not read" : ", " + Tokens.fingerprint(t) + " read at "
+        + Instant.ofEpochMilli(s.readAtMillis())) + "]";
   }
 }

@@ -5,10 +5,9 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
-import io.kubernetes.client.openapi.Pair;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,13 +18,15 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Calls through client-java's {@link ApiClient} (its base path, TLS, authentication and OkHttp
- * client), parsing answers leniently with Gson: unlike client-java 27's generated models, fields the
- * models do not know never break a call.
+ * client, reached only through {@link ClientJavaAdapter}), each with a deadline, parsing answers
+ * leniently with Gson: unlike client-java 27's generated models, fields the models do not know never
+ * break a call. Bodies are read up to 4 MiB.
  */
 final class RawApi {
 
-  private static final String[] AUTH = {"BearerToken"};
   private static final int MAX_BODY = 4 << 20;
+  /** 30 s: the deadline of a call whose caller sets none (TokenRequest, the self-subject reviews). */
+  static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(30);
 
   /** An answer: status, body as JSON (an empty object when none), Warning and Retry-After headers. */
   static final class Answer {
@@ -49,14 +50,29 @@ final class RawApi {
 
   private RawApi() {}
 
+  /** Posts with the {@linkplain #DEFAULT_DEADLINE default deadline}. */
   static Answer post(ApiClient client, String path, JsonObject body) {
+    return post(client, path, body, DEFAULT_DEADLINE);
+  }
+
+  /**
+   * Posts {@code body}; the whole call (connect, write, the server's time, reading the body) has {@code
+   * deadline}.
+   *
+   * @throws TokenRequestException UNAVAILABLE when there is no answer within the deadline or no connection
+   */
+  static Answer post(ApiClient client, String path, JsonObject body, Duration deadline) {
     Map<String, String> headers = new HashMap<>();
     headers.put("Content-Type", "application/json");
     headers.put("Accept", "application/json");
+    try {
+      ClientJavaAdapter.requireCompatible();
+    } catch (IllegalStateException e) {
+      throw new TokenRequestException(TokenRequestException.Reason.UNEXPECTED, 0, null, e.getMessage(), e);
+    }
     Call call;
     try {
-      call = client.buildCall(client.getBasePath(), path, "POST", new ArrayList<Pair>(), new ArrayList<Pair>(), body, headers,
-          new HashMap<>(), new HashMap<>(), AUTH, null);
+      call = ClientJavaAdapter.newCall(client, "POST", path, body, headers, deadline);
     } catch (ApiException e) {
       throw new TokenRequestException(TokenRequestException.Reason.UNEXPECTED, 0, null,
           "cannot build the request to " + path + ": " + e.getClass().getSimpleName(), null);
@@ -65,7 +81,11 @@ final class RawApi {
       ResponseBody rb = r.body();
       String text = "";
       if (rb != null) {
-        byte[] bytes = rb.byteStream().readNBytes(MAX_BODY);
+        byte[] bytes = rb.byteStream().readNBytes(MAX_BODY + 1);
+        if (bytes.length > MAX_BODY) {
+          throw new TokenRequestException(TokenRequestException.Reason.UNEXPECTED, r.code(), null,
+              "the answer to POST " + path + " is larger than " + MAX_BODY + " bytes: not read", null);
+        }
         text = new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
       }
       JsonObject json = new JsonObject();
@@ -89,6 +109,10 @@ final class RawApi {
         }
       }
       return new Answer(r.code(), json, List.copyOf(r.headers("Warning")), retryAfter);
+    } catch (InterruptedIOException e) {
+      throw new TokenRequestException(TokenRequestException.Reason.UNAVAILABLE, 0, null,
+          "POST " + path + ": no answer within " + deadline.toMillis() + " ms (the call's deadline); the API server may be overloaded or"
+              + " unreachable, retry later", e);
     } catch (IOException e) {
       throw new TokenRequestException(TokenRequestException.Reason.UNAVAILABLE, 0, null,
           "POST " + path + " failed: " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")")
@@ -102,13 +126,18 @@ final class RawApi {
    * @throws TokenRequestException with what to do when the API server refuses or fails
    */
   static JsonObject review(ApiClient client, String group, String kind, String plural, @Nullable JsonObject spec) {
+    return review(client, group, kind, plural, spec, DEFAULT_DEADLINE);
+  }
+
+  /** {@link #review(ApiClient, String, String, String, JsonObject)} with a deadline on the call. */
+  static JsonObject review(ApiClient client, String group, String kind, String plural, @Nullable JsonObject spec, Duration deadline) {
     JsonObject body = new JsonObject();
     body.addProperty("apiVersion", group + "/v1");
     body.addProperty("kind", kind);
     if (spec != null) {
       body.add("spec", spec);
     }
-    Answer a = post(client, "/apis/" + group + "/v1/" + plural, body);
+    Answer a = post(client, "/apis/" + group + "/v1/" + plural, body, deadline);
     if (a.code != 200 && a.code != 201) {
       throw TokenReviewer.reviewError(a, "create", plural, group);
     }

@@ -2,25 +2,43 @@ package dev.saidentity.tokenrequest;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import dev.saidentity.core.Tokens;
 import dev.saidentity.core.UnverifiedToken;
 import io.kubernetes.client.openapi.ApiClient;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Online validation with the TokenReview API: the API server checks signature, issuer, audiences,
- * expiry and that the ServiceAccount and bound object still exist. With required audiences, a token
- * is accepted only when the answer's audiences intersect them. Results are cached by token
- * fingerprint: successes until the token's {@code exp} or the success bound (default 10 s, as the API
- * server caches), failures for the failure bound (default 1 s). Thread-safe.
+ * expiry and that the ServiceAccount and bound object still exist.
+ *
+ * <p>With required audiences ({@link Builder#audience(String)}), a token is accepted only when the
+ * answer's {@code status.audiences} intersect them; an authenticated answer with no audiences at all
+ * is refused, because it comes from an authenticator that is not audience-aware, and the token may be
+ * for anyone (Vault's Kubernetes auth refuses it too). Without required audiences the API server's own
+ * audiences apply and its answer stands.
+ *
+ * <p>Answers are cached under the full SHA-256 of the token and the required audiences: successes until
+ * the token's {@code exp} or the success bound (default 10 s, as the API server caches), failures for
+ * the failure bound (default 1 s), at most {@link #DEFAULT_MAXIMUM_SIZE} answers (the least recently
+ * used goes first). Concurrent reviews of one token share one request. Each request has a deadline
+ * (default {@link #DEFAULT_TIMEOUT}). No lock is held while the API server is asked. Thread-safe.
  *
  * <pre>{@code
  * TokenReviewer reviewer = TokenReviewer.builder(apiClient).audience("payments").build();
@@ -30,13 +48,20 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class TokenReviewer {
 
+  /** 10,000: the most answers a reviewer remembers by default. */
+  public static final int DEFAULT_MAXIMUM_SIZE = 10_000;
+  /** 10 s: the default deadline of a TokenReview (the API server's own webhook authenticators default to 10 s too). */
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+  /** How much longer than the deadline a caller waits for a review already in flight. */
+  private static final long WAIT_GRACE_MILLIS = 1_000;
+
   /**
    * A TokenReview's answer.
    *
    * @param authenticated whether the token authenticates (and meets the required audiences)
    * @param user the user, when authenticated
    * @param audiences the audiences the token was accepted for
-   * @param error the API server's error, empty when authenticated
+   * @param error the API server's error, or why the answer was refused; empty when authenticated
    */
   public record Result(boolean authenticated, Optional<UserInfo> user, List<String> audiences, String error) {
     /** Copies the components. */
@@ -47,6 +72,29 @@ public final class TokenReviewer {
     }
   }
 
+  /**
+   * A cache key: the token's full SHA-256 (hex) and the required audiences.
+   *
+   * @param sha256 64 hex digits
+   * @param audiences the required audiences, empty for the API server's
+   */
+  record Key(String sha256, List<String> audiences) {
+    Key {
+      audiences = List.copyOf(audiences);
+    }
+
+    /** The key of {@code token} (surrounding whitespace stripped) for {@code audiences}. */
+    static Key of(String token, List<String> audiences) {
+      MessageDigest md;
+      try {
+        md = MessageDigest.getInstance("SHA-256");
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException("SHA-256 is required of every Java platform", e);
+      }
+      return new Key(HexFormat.of().formatHex(md.digest(token.strip().getBytes(StandardCharsets.UTF_8))), audiences);
+    }
+  }
+
   private record Cached(Result result, long untilMillis) {}
 
   private final ApiClient client;
@@ -54,7 +102,11 @@ public final class TokenReviewer {
   private final Clock clock;
   private final Duration successTtl;
   private final Duration failureTtl;
-  private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+  private final int maximumSize;
+  private final Duration timeout;
+  /** Guarded by itself; never held while the API server is asked. Access order: the eldest is the least recently used. */
+  private final LinkedHashMap<Key, Cached> cache;
+  private final Map<Key, CompletableFuture<Result>> inFlight = new ConcurrentHashMap<>();
 
   private TokenReviewer(Builder b) {
     this.client = b.client;
@@ -62,6 +114,17 @@ public final class TokenReviewer {
     this.clock = b.clock;
     this.successTtl = b.successTtl;
     this.failureTtl = b.failureTtl;
+    this.maximumSize = b.maximumSize;
+    this.timeout = b.timeout;
+    int max = b.maximumSize;
+    this.cache = new LinkedHashMap<>(16, 0.75f, true) {
+      private static final long serialVersionUID = 1L;
+
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<Key, Cached> eldest) {
+        return size() > max;
+      }
+    };
   }
 
   /** A reviewer using {@code client}'s credentials (which need {@code create} on {@code tokenreviews}). */
@@ -70,19 +133,66 @@ public final class TokenReviewer {
   }
 
   /**
-   * Reviews a token.
+   * Reviews a token for the required audiences (surrounding whitespace ignored).
    *
-   * @throws TokenRequestException when the API server cannot be asked (the message says why)
+   * @throws TokenRequestException when the API server cannot be asked or does not answer within the
+   *     deadline (the message says why; never the token)
+   * @throws NullPointerException if token is null
    */
   public Result review(String token) {
+    return review(token, audiences);
+  }
+
+  /** Reviews a token for {@code required} audiences instead of the configured ones (empty: the API server's). */
+  Result review(String token, List<String> required) {
     Objects.requireNonNull(token, "token");
-    String key = Tokens.fingerprint(token);
-    long now = clock.millis();
-    Cached c = cache.get(key);
-    if (c != null && now < c.untilMillis()) {
-      return c.result();
+    String t = token.strip();
+    Key key = Key.of(t, required);
+    Cached hit = cached(key, clock.millis());
+    if (hit != null) {
+      return hit.result();
     }
-    Result r = ask(token.strip());
+    CompletableFuture<Result> mine = new CompletableFuture<>();
+    CompletableFuture<Result> running = inFlight.putIfAbsent(key, mine);
+    if (running != null) {
+      return await(running);
+    }
+    try {
+      Cached again = cached(key, clock.millis()); // a flight may have ended between the look-up and the claim
+      Result r = again != null ? again.result() : ask(t, key.audiences());
+      if (again == null) {
+        store(key, t, r);
+      }
+      mine.complete(r);
+      return r;
+    } catch (RuntimeException | Error e) {
+      mine.completeExceptionally(e);
+      throw e;
+    } finally {
+      inFlight.remove(key, mine);
+    }
+  }
+
+  /** How many answers are cached (for tests). */
+  int cachedEntries() {
+    synchronized (cache) {
+      return cache.size();
+    }
+  }
+
+  private @Nullable Cached cached(Key key, long now) {
+    synchronized (cache) {
+      Cached c = cache.get(key);
+      if (c != null && now >= c.untilMillis()) {
+        cache.remove(key);
+        return null;
+      }
+      return c;
+    }
+  }
+
+  private void store(Key key, String token, Result r) {
+    long now = clock.millis();
     long until;
     if (r.authenticated()) {
       until = now + successTtl.toMillis();
@@ -97,24 +207,59 @@ public final class TokenReviewer {
     } else {
       until = now + failureTtl.toMillis();
     }
-    if (cache.size() > 10_000) {
-      cache.entrySet().removeIf(e -> e.getValue().untilMillis() <= now);
+    if (until <= now || maximumSize == 0) {
+      return;
     }
-    cache.put(key, new Cached(r, until));
-    return r;
+    synchronized (cache) {
+      cache.put(key, new Cached(r, until));
+    }
   }
 
-  private Result ask(String token) {
+  private Result await(CompletableFuture<Result> running) {
+    long waitMillis = timeout.toMillis() + WAIT_GRACE_MILLIS;
+    try {
+      return running.get(waitMillis, TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      throw new TokenRequestException(TokenRequestException.Reason.UNAVAILABLE, 0, null,
+          "TokenReview: no answer within " + waitMillis + " ms (waiting for the review of this token already in flight); retry later", null);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new TokenRequestException(TokenRequestException.Reason.UNAVAILABLE, 0, null,
+          "TokenReview: interrupted while waiting for the review of this token already in flight", e);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof TokenRequestException) {
+        TokenRequestException tre = (TokenRequestException) cause;
+        throw new TokenRequestException(tre.reason(), tre.status(), tre.retryAfter().orElse(null), tre.getMessage(), tre);
+      }
+      if (cause instanceof RuntimeException) {
+        throw (RuntimeException) cause;
+      }
+      if (cause instanceof Error) {
+        throw (Error) cause;
+      }
+      throw new IllegalStateException("TokenReview failed: " + cause, cause);
+    }
+  }
+
+  private Result ask(String token, List<String> required) {
     JsonObject spec = new JsonObject();
     spec.addProperty("token", token);
     JsonArray auds = new JsonArray();
-    audiences.forEach(auds::add);
+    required.forEach(auds::add);
     spec.add("audiences", auds);
-    JsonObject status = RawApi.review(client, "authentication.k8s.io", "TokenReview", "tokenreviews", spec);
+    JsonObject status = RawApi.review(client, "authentication.k8s.io", "TokenReview", "tokenreviews", spec, timeout);
     boolean ok = Json.bool(status, "authenticated");
     List<String> answered = Json.strings(status, "audiences");
-    if (ok && !audiences.isEmpty() && !answered.isEmpty() && answered.stream().noneMatch(audiences::contains)) {
-      return new Result(false, Optional.empty(), List.of(), "token audiences " + answered + " do not include any of " + audiences);
+    if (ok && !required.isEmpty()) {
+      if (answered.isEmpty()) {
+        return new Result(false, Optional.empty(), List.of(), "the authenticator accepted the token without saying for which audiences"
+            + " (status.audiences is empty): it is not audience-aware and the token may be for anyone; refused, since one of " + required
+            + " is required");
+      }
+      if (answered.stream().noneMatch(required::contains)) {
+        return new Result(false, Optional.empty(), List.of(), "token audiences " + answered + " do not include any of " + required);
+      }
     }
     return new Result(ok, ok ? Optional.of(Json.user(Json.obj(status, "user"))) : Optional.empty(), answered,
         ok ? "" : Json.str(status, "error"));
@@ -138,19 +283,26 @@ public final class TokenReviewer {
         "unexpected HTTP " + a.code + " creating " + resource + ": " + a.statusMessage(), null);
   }
 
-  /** Settings of a {@link TokenReviewer}. */
+  /** Settings of a {@link TokenReviewer}. Each argument is checked when given. Not thread-safe. */
   public static final class Builder {
     private final ApiClient client;
     private final List<String> audiences = new ArrayList<>();
     private Clock clock = Clock.systemUTC();
     private Duration successTtl = Duration.ofSeconds(10);
     private Duration failureTtl = Duration.ofSeconds(1);
+    private int maximumSize = DEFAULT_MAXIMUM_SIZE;
+    private Duration timeout = DEFAULT_TIMEOUT;
 
     private Builder(ApiClient client) {
       this.client = client;
     }
 
-    /** Requires this audience (any of the required ones); default: the API server's audiences. */
+    /**
+     * Requires this audience (any of the required ones); default: the API server's audiences. An
+     * authenticated answer that names no audience is then refused.
+     *
+     * @throws IllegalArgumentException if empty
+     */
     public Builder audience(String value) {
       if (Objects.requireNonNull(value, "audience").isEmpty()) {
         throw new IllegalArgumentException("audience must not be empty");
@@ -165,13 +317,46 @@ public final class TokenReviewer {
       return this;
     }
 
-    /** How long successes and failures are remembered; zero disables either. */
+    /**
+     * How long successes and failures are remembered; zero disables either. Default 10 s and 1 s.
+     *
+     * @throws IllegalArgumentException if either is negative
+     */
     public Builder cache(Duration success, Duration failure) {
       if (success.isNegative() || failure.isNegative()) {
         throw new IllegalArgumentException("cache durations must not be negative");
       }
       this.successTtl = success;
       this.failureTtl = failure;
+      return this;
+    }
+
+    /**
+     * The most answers remembered; the least recently used goes first. 0 turns the cache off.
+     * Default {@link #DEFAULT_MAXIMUM_SIZE} (10,000).
+     *
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder maximumSize(int value) {
+      if (value < 0) {
+        throw new IllegalArgumentException("maximumSize must not be negative: " + value);
+      }
+      this.maximumSize = value;
+      return this;
+    }
+
+    /**
+     * The deadline of one TokenReview, from connecting to reading the whole answer; a review that
+     * misses it fails with {@link TokenRequestException.Reason#UNAVAILABLE}. Default {@link
+     * #DEFAULT_TIMEOUT} (10 s).
+     *
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder timeout(Duration value) {
+      if (Objects.requireNonNull(value, "timeout").isNegative() || value.isZero()) {
+        throw new IllegalArgumentException("timeout must be positive: " + value);
+      }
+      this.timeout = value;
       return this;
     }
 

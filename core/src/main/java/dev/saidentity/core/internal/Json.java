@@ -5,8 +5,6 @@ import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
 import java.io.IOException;
 import java.io.StringReader;
-import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -236,7 +234,14 @@ public final class Json {
     return r.nextString();
   }
 
-  /** A NumericDate: any JSON number, truncated toward zero like go-jose's float-to-int64 conversion. */
+  /**
+   * A NumericDate: any JSON number, truncated toward zero like go-jose's float-to-int64 conversion.
+   * The range is decided from the literal's digits and exponent before any arithmetic, in time
+   * linear in its length: a value of 10^19 or more is out of range at once (go-jose refuses what
+   * {@code ParseFloat} makes infinite), one under 1 in magnitude truncates to 0, and only the at
+   * most 19 integer digits of what remains are ever converted. (Gson refuses number literals longer
+   * than its 1,024-character buffer as malformed JSON before this runs.)
+   */
   private static @Nullable Long numericDate(JsonReader r, String what) throws IOException {
     JsonToken t = r.peek();
     if (t == JsonToken.NULL) {
@@ -246,21 +251,115 @@ public final class Json {
     if (t != JsonToken.NUMBER) {
       throw Failure.malformed("claim " + what + " must be a number (NumericDate), got " + describe(t));
     }
-    String literal = r.nextString();
-    int n = literal.length();
-    boolean plain = n > 0 && n <= 18;
-    for (int i = 0; i < n && plain; i++) {
-      char ch = literal.charAt(i);
-      plain = (ch >= '0' && ch <= '9') || (i == 0 && ch == '-' && n > 1);
-    }
-    if (plain) {
-      return Long.parseLong(literal);
-    }
-    try {
-      return new BigDecimal(literal).setScale(0, RoundingMode.DOWN).longValueExact();
-    } catch (ArithmeticException | NumberFormatException e) {
+    Long v = truncatedLong(r.nextString());
+    if (v == null) {
       throw Failure.malformed("claim " + what + " is out of range for a NumericDate");
     }
+    return v;
+  }
+
+  /** Exponents beyond this cannot bring any literal that fits in a token into or out of range. */
+  private static final int EXPONENT_SATURATION = 1_000_000_000;
+
+  /**
+   * A JSON number literal truncated toward zero to a long, or null when it is out of the long range
+   * or not a JSON number. Linear in the literal's length; no BigDecimal or BigInteger.
+   */
+  static @Nullable Long truncatedLong(String literal) {
+    int n = literal.length();
+    int i = 0;
+    boolean negative = false;
+    if (i < n && literal.charAt(i) == '-') {
+      negative = true;
+      i++;
+    }
+    int intStart = i;
+    while (i < n && isDigit(literal.charAt(i))) {
+      i++;
+    }
+    int intEnd = i;
+    if (intEnd == intStart) {
+      return null;
+    }
+    int fracStart = intEnd;
+    int fracEnd = intEnd;
+    if (i < n && literal.charAt(i) == '.') {
+      i++;
+      fracStart = i;
+      while (i < n && isDigit(literal.charAt(i))) {
+        i++;
+      }
+      fracEnd = i;
+      if (fracEnd == fracStart) {
+        return null;
+      }
+    }
+    long exponent = 0;
+    if (i < n && (literal.charAt(i) == 'e' || literal.charAt(i) == 'E')) {
+      i++;
+      boolean negExp = false;
+      if (i < n && (literal.charAt(i) == '+' || literal.charAt(i) == '-')) {
+        negExp = literal.charAt(i) == '-';
+        i++;
+      }
+      int expStart = i;
+      while (i < n && isDigit(literal.charAt(i))) {
+        if (exponent < EXPONENT_SATURATION) {
+          exponent = exponent * 10 + (literal.charAt(i) - '0');
+        }
+        i++;
+      }
+      if (i == expStart) {
+        return null;
+      }
+      exponent = Math.min(exponent, EXPONENT_SATURATION);
+      if (negExp) {
+        exponent = -exponent;
+      }
+    }
+    if (i != n) {
+      return null;
+    }
+    // The significant digits are int digits then fraction digits; find the first non-zero one.
+    int intDigits = intEnd - intStart;
+    int fracDigits = fracEnd - fracStart;
+    int total = intDigits + fracDigits;
+    int first = 0;
+    while (first < total && digitAt(literal, intStart, intDigits, fracStart, first) == '0') {
+      first++;
+    }
+    if (first == total) {
+      return 0L;
+    }
+    // How many digits of the value lie before the decimal point, counted from the first non-zero.
+    long integerDigits = (long) intDigits - first + exponent;
+    if (integerDigits <= 0) {
+      return 0L;
+    }
+    if (integerDigits > 19) {
+      return null;
+    }
+    StringBuilder sb = new StringBuilder(20);
+    if (negative) {
+      sb.append('-');
+    }
+    for (int k = 0; k < integerDigits; k++) {
+      int at = first + k;
+      sb.append(at < total ? digitAt(literal, intStart, intDigits, fracStart, at) : '0');
+    }
+    try {
+      return Long.parseLong(sb.toString());
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
+  private static boolean isDigit(char c) {
+    return c >= '0' && c <= '9';
+  }
+
+  private static char digitAt(String literal, int intStart, int intDigits, int fracStart, int index) {
+    return index < intDigits ? literal.charAt(intStart + index) : literal.charAt(fracStart + index - intDigits);
   }
 
   private static void beginTopObject(JsonReader r, String part) throws IOException {

@@ -15,8 +15,6 @@ import java.security.spec.X509EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Reads public keys from PEM text the way the API server's {@code --service-account-key-file} does:
@@ -26,26 +24,81 @@ import java.util.regex.Pattern;
  */
 public final class Pem {
 
-  private static final Pattern BLOCK =
-      Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----\\s*([A-Za-z0-9+/=\\s]*?)\\s*-----END \\1-----");
   private static final byte[] EC_PUBLIC_KEY_OID = {0x06, 0x07, 0x2A, (byte) 0x86, 0x48, (byte) 0xCE, 0x3D, 0x02, 0x01};
 
   private Pem() {}
 
-  /** Blocks of one PEM document: type and DER bytes. */
+  /** PEM text longer than this is refused: a bundle of a hundred certificates is under 200 KiB. */
+  static final int MAX_TEXT = 1 << 20;
+  /** At most this many {@code -----BEGIN} lines are looked at. */
+  static final int MAX_BLOCKS = 1_000;
+  private static final String BEGIN = "-----BEGIN ";
+  private static final String DASHES = "-----";
+
+  /**
+   * Blocks of one PEM document: type and DER bytes. A block is {@code -----BEGIN TYPE-----}, base64
+   * and whitespace, then {@code -----END TYPE-----}; text between blocks is ignored. Found by a
+   * forward scan in time linear in the text (a regular expression with a lazy group and a
+   * back-reference took minutes on 10 KB of whitespace), with a size and a block-count limit.
+   *
+   * @throws IllegalArgumentException if the text is over 1 MiB, has over 1,000 BEGIN lines, or a
+   *     block is not valid base64
+   */
   public static List<Object[]> blocks(String pem) {
+    if (pem.length() > MAX_TEXT) {
+      throw new IllegalArgumentException("PEM text is over the limit of " + MAX_TEXT + " characters");
+    }
     List<Object[]> out = new ArrayList<>();
-    Matcher m = BLOCK.matcher(pem);
-    while (m.find()) {
+    int from = 0;
+    int begins = 0;
+    while (true) {
+      int begin = pem.indexOf(BEGIN, from);
+      if (begin < 0) {
+        break;
+      }
+      if (++begins > MAX_BLOCKS) {
+        throw new IllegalArgumentException("PEM text has more than " + MAX_BLOCKS + " BEGIN lines");
+      }
+      int typeStart = begin + BEGIN.length();
+      int typeEnd = typeStart;
+      while (typeEnd < pem.length() && isTypeChar(pem.charAt(typeEnd))) {
+        typeEnd++;
+      }
+      from = typeStart;
+      if (typeEnd == typeStart || !pem.startsWith(DASHES, typeEnd)) {
+        continue;
+      }
+      String type = pem.substring(typeStart, typeEnd);
+      int bodyStart = typeEnd + DASHES.length();
+      // The body runs to the first character that cannot be in one (a '-' among them, so it never
+      // runs past the next BEGIN line: the scan stays linear); the END line must be right there.
+      int bodyEnd = bodyStart;
+      while (bodyEnd < pem.length() && isBodyChar(pem.charAt(bodyEnd))) {
+        bodyEnd++;
+      }
+      String end = "-----END " + type + DASHES;
+      if (!pem.startsWith(end, bodyEnd)) {
+        continue;
+      }
       byte[] der;
       try {
-        der = Base64.getMimeDecoder().decode(m.group(2));
+        der = Base64.getMimeDecoder().decode(pem.substring(bodyStart, bodyEnd));
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("PEM block " + m.group(1) + " is not valid base64");
+        throw new IllegalArgumentException("PEM block " + type + " is not valid base64");
       }
-      out.add(new Object[] {m.group(1), der});
+      out.add(new Object[] {type, der});
+      from = bodyEnd + end.length();
     }
     return out;
+  }
+
+  private static boolean isTypeChar(char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == ' ';
+  }
+
+  private static boolean isBodyChar(char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '='
+        || c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\u000B';
   }
 
   /**
@@ -54,21 +107,34 @@ public final class Pem {
    * @throws IllegalArgumentException if there is none or a block cannot be read
    */
   public static List<PublicKey> publicKeys(String pem) {
+    return publicKeys(pem, 0);
+  }
+
+  /**
+   * Every public key in the text, in order, refusing RSA keys shorter than {@code minRsaBits}.
+   *
+   * @throws IllegalArgumentException if there is none, a block cannot be read, or an RSA key is too short
+   */
+  public static List<PublicKey> publicKeys(String pem, int minRsaBits) {
     List<PublicKey> keys = new ArrayList<>();
     int index = 0;
     for (Object[] block : blocks(pem)) {
       index++;
       String type = (String) block[0];
       byte[] der = (byte[]) block[1];
+      PublicKey k;
       try {
-        PublicKey k = read(type, der);
-        if (k != null) {
-          keys.add(k);
-        }
+        k = read(type, der);
       } catch (GeneralSecurityException | IllegalArgumentException e) {
         throw new IllegalArgumentException("PEM block " + index + " (" + type + ") is not a readable RSA or EC key: "
             + e.getClass().getSimpleName());
       }
+      int bits = VerificationKey.rsaBits(k);
+      if (bits > 0 && bits < minRsaBits) {
+        throw new IllegalArgumentException("PEM block " + index + " is a " + bits + "-bit RSA key, shorter than the minimum of "
+            + minRsaBits + " bits (RFC 7518 section 3.3)");
+      }
+      keys.add(k);
     }
     if (keys.isEmpty()) {
       throw new IllegalArgumentException("no PEM public key, certificate or private key found");
