@@ -129,6 +129,7 @@ public final class RemoteKeySource extends KeySource implements AutoCloseable {
   private final HttpClient http;
   private final @Nullable Supplier<String> bearer;
   private final long minRefetchNanos;
+  private final int minRsaBits;
   private final Duration defaultMaxAge;
   private final Duration timeout;
   private final long timeoutNanos;
@@ -194,6 +195,7 @@ public final class RemoteKeySource extends KeySource implements AutoCloseable {
     this.issuer = b.issuer;
     this.bearer = b.bearer;
     this.minRefetchNanos = b.minRefetch.toNanos();
+    this.minRsaBits = b.minRsaBits;
     this.defaultMaxAge = b.defaultMaxAge;
     this.timeout = b.timeout;
     this.timeoutNanos = b.timeout.toNanos();
@@ -339,7 +341,7 @@ public final class RemoteKeySource extends KeySource implements AutoCloseable {
       long deadline = mine.claimedAt + timeoutNanos;
       URI uri = jwksUri != null ? jwksUri : discoverJwksUri(deadline);
       Fetched f = get(uri, ACCEPT_JWKS, deadline);
-      fresh = KeySource.jwks(f.body, "JWKS from " + uri);
+      fresh = KeySource.jwks(f.body, "JWKS from " + uri, minRsaBits);
       maxAge = f.maxAge;
       LOG.debug("fetched {} keys from {}, cached for {}", fresh.all().size(), uri, maxAge);
     } catch (KeySourceException e) {
@@ -692,6 +694,7 @@ public final class RemoteKeySource extends KeySource implements AutoCloseable {
     private Duration timeout = Duration.ofSeconds(10);
     private LongSupplier ticker = System::nanoTime;
     private @Nullable Executor executor;
+    private int minRsaBits = KeySource.DEFAULT_MIN_RSA_BITS;
 
     private Builder() {}
 
@@ -796,6 +799,22 @@ public final class RemoteKeySource extends KeySource implements AutoCloseable {
         throw new IllegalArgumentException("timeout must be positive and at most 1 hour: " + timeout);
       }
       this.timeout = timeout;
+      return this;
+    }
+
+    /**
+     * The shortest RSA key accepted from the key set; default {@value KeySource#DEFAULT_MIN_RSA_BITS}
+     * (RFC 7518 section 3.3). A key set holding a shorter RSA key is a failed fetch. For an old
+     * cluster whose signing key is shorter, this may be lowered to {@value
+     * KeySource#LOWEST_MIN_RSA_BITS} and no further.
+     *
+     * @throws IllegalArgumentException if under {@value KeySource#LOWEST_MIN_RSA_BITS}
+     */
+    public Builder minRsaBits(int bits) {
+      if (bits < KeySource.LOWEST_MIN_RSA_BITS) {
+        throw new IllegalArgumentException("minRsaBits must be at least " + KeySource.LOWEST_MIN_RSA_BITS + ": " + bits);
+      }
+      this.minRsaBits = bits;
       return this;
     }
 

@@ -700,6 +700,21 @@ class RemoteKeySourceTest {
     assertThat(hits("/openid/v1/jwks")).isEqualTo(1);
   }
 
+  // Issue 8, item 11: fetched keys get the same RSA minimum as loaded ones, with the same opt-in.
+  @Test
+  void rsaKeysUnder2048Bits_areRefused_unlessAnOldClusterOptsIn() throws Exception {
+    java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("RSA");
+    g.initialize(1024);
+    java.security.KeyPair old = g.generateKeyPair();
+    jwks.set(jwksOf(old.getPublic()));
+    ValidationResult refused = validator(track(jwksSource().build())).tryValidate(token(old));
+    assertThat(refused.reason()).contains(Reason.UNKNOWN_KEY);
+    assertThat(refused.message()).contains("is a 1024-bit RSA key, shorter than the minimum of 2048 bits");
+    assertThat(validator(track(jwksSource().minRsaBits(1024).build())).tryValidate(token(old)).isValid()).isTrue();
+    assertThatThrownBy(() -> jwksSource().minRsaBits(512)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("minRsaBits must be at least 1024: 512");
+  }
+
   // Issue 8, item 13 (the CA file a source trusts): read with a cap, like every other input.
   @Test
   void caCertificatesFile_isReadWithACap(@TempDir Path dir) throws Exception {
