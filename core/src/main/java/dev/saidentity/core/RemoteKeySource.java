@@ -68,21 +68,23 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p><b>Fetching.</b> Nothing is fetched until a token is validated. The first validation waits
- * for the first fetch, at most the {@link Builder#timeout(Duration) timeout} (default 10 s); so does
- * any validation while there are no keys at all. Once there are keys, no validation ever waits for a
- * refresh: keys are cached for the response's {@code Cache-Control: max-age} (default 1 hour
- * without one, see {@link Builder#defaultMaxAge(Duration)}; {@code no-cache}/{@code no-store}
- * count as 0; the lifetime is clamped to 1 s … 24 h), and once that has passed the next validation
- * starts one refresh in the background and is answered with the last good keys meanwhile
- * (stale-while-revalidate). A token whose kid is not in the set triggers a refetch ("a new key
- * appeared"), at most once per {@link Builder#minRefetchInterval(Duration) minimum refetch
- * interval} (default 30 s) since the last fetch, and that validation (only that one) waits for the
- * fetch, at most the timeout. At most one fetch runs at a time; concurrent callers share it. When a
- * fetch fails the last good keys stay in use, and further fetches back off: 1 s after the first
- * failure, doubling up to 30 s. Cache lifetimes and rate limits follow a monotonic clock
- * ({@link System#nanoTime()}), not the validator's {@link java.time.Clock}, so a wall-clock step
- * neither expires nor pins keys.
+ * <p><b>Fetching.</b> Nothing is fetched until a token is validated. While there are no keys at
+ * all (the first validation, or every fetch so far failed), a validation starts a fetch or joins
+ * the one running and waits for it, at most the {@link Builder#timeout(Duration) timeout} (default
+ * 10 s). Once there are keys, no validation waits for a refresh: keys are cached for the
+ * response's {@code Cache-Control: max-age} (default 1 hour without one, see {@link
+ * Builder#defaultMaxAge(Duration)}; {@code no-cache}/{@code no-store} count as 0; the lifetime is
+ * clamped to 1 s … 24 h), and once that has passed the next validation starts one refresh in the
+ * background and is answered with the last good keys meanwhile (stale-while-revalidate). A token
+ * whose kid is not in the set triggers a refetch ("a new key appeared"), at most once per {@link
+ * Builder#minRefetchInterval(Duration) minimum refetch interval} (default 30 s) since the last
+ * fetch; validations of such tokens (only those) wait for the fetch running, at most the timeout.
+ * At most one fetch runs at a time; concurrent callers share it. When a fetch fails the last good
+ * keys stay in use and further fetches back off: none for 1 s after the first failure, doubling
+ * up to 30 s; meanwhile a validation that needs a fetch does not wait but is answered with the
+ * keys there are (and, when none, the last error). Cache lifetimes, rate limits and back-off
+ * follow a monotonic clock ({@link System#nanoTime()}), not the validator's {@link
+ * java.time.Clock}, so a wall-clock step neither expires nor pins keys.
  *
  * <p><b>Bounds.</b> Each fetch (discovery document and JWKS together) has a whole-call deadline of
  * the timeout, enforced by this class after the response headers too (the JDK's own request
@@ -91,7 +93,8 @@ import org.slf4j.LoggerFactory;
  * Content-Length} is refused before reading). The discovery document must be a JSON object nested
  * at most 32 levels, with {@code issuer} and {@code jwks_uri} each at most once. Redirects are not
  * followed. HTTPS is required except to loopback hosts. Header URLs in tokens ({@code jku}, {@code
- * x5u}) are never fetched.
+ * x5u}) are never fetched. A key set with an RSA key under 2048 bits is a failed fetch (see {@link
+ * Builder#minRsaBits(int)}).
  *
  * <p><b>Threads.</b> Fetches run on the source's own daemon threads, named {@code
  * sa-identity-remote-keys-<n>-<m>}, that end when idle for 30 s (or on an {@link
@@ -751,7 +754,12 @@ public final class RemoteKeySource extends KeySource implements AutoCloseable {
       return this;
     }
 
-    /** Send {@code Authorization: Bearer <token>} with each fetch; the supplier is asked every time. */
+    /**
+     * Send {@code Authorization: Bearer <token>} with each request; the supplier is asked every
+     * time, on the fetch thread. It should return promptly: the fetch's deadline cannot interrupt
+     * it. If it throws, the fetch fails and only the exception's type is reported (its message
+     * might hold a secret).
+     */
     public Builder bearerToken(Supplier<String> token) {
       this.bearer = Objects.requireNonNull(token, "token");
       return this;
