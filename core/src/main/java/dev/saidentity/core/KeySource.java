@@ -241,7 +241,8 @@ public abstract class KeySource {
 
   /**
    * Keys fetched from a JWKS URL with the default settings of {@link RemoteKeySource}; use {@link
-   * RemoteKeySource#jwks(URI)} for a CA, a bearer token or other settings.
+   * RemoteKeySource#jwks(URI)} for a CA, a bearer token or other settings, or to {@link
+   * RemoteKeySource#close() close} it (its fetch threads otherwise end when idle for 30 s).
    */
   public static KeySource fromJwksUri(URI uri) {
     return RemoteKeySource.jwks(uri).build();
@@ -249,7 +250,10 @@ public abstract class KeySource {
 
   /**
    * Keys from all of these sources together (for example a PEM file and a JWKS URL during a key
-   * migration).
+   * migration). Each call answers with the merge of what the sources hold at that moment. The
+   * result does not own the sources: close a {@link RemoteKeySource} among them yourself. A token
+   * with an unknown kid asks each source in turn, so with several remote sources it may wait for
+   * each one's fetch.
    *
    * @throws IllegalArgumentException if none is given
    */
@@ -301,30 +305,36 @@ public abstract class KeySource {
     }
   }
 
-  /** Several sources; their key sets are merged, rebuilt only when one of them changes. */
+  /**
+   * Several sources; their key sets are merged, rebuilt only when one of them changes. The last
+   * merge and the sets it was made from are one immutable snapshot in one volatile field, so a
+   * caller always gets the merge of the sets it read: racing callers can at worst replace each
+   * other's memo, never pair one's inputs with the other's merge.
+   */
   static final class CompositeKeySource extends KeySource {
     private final List<KeySource> sources;
-    private volatile List<KeySet> last = List.of();
-    private volatile KeySet merged = KeySet.EMPTY;
+    private volatile Merged last = new Merged(List.of(), KeySet.EMPTY);
+
+    /** A merge and the (identities of the) sets it was made from. */
+    private record Merged(List<KeySet> inputs, KeySet keys) {}
 
     CompositeKeySource(List<KeySource> sources) {
       this.sources = sources;
     }
 
     private KeySet merge(List<KeySet> sets) {
-      List<KeySet> prev = last;
-      boolean same = prev.size() == sets.size();
+      Merged prev = last;
+      boolean same = prev.inputs.size() == sets.size();
       for (int i = 0; same && i < sets.size(); i++) {
-        same = prev.get(i) == sets.get(i);
+        same = prev.inputs.get(i) == sets.get(i);
       }
       if (same) {
-        return merged;
+        return prev.keys;
       }
       List<VerificationKey> all = new ArrayList<>();
       sets.forEach(s -> all.addAll(s.all()));
       KeySet m = new KeySet(all);
-      merged = m;
-      last = sets;
+      last = new Merged(List.copyOf(sets), m);
       return m;
     }
 

@@ -8,8 +8,15 @@ import com.google.gson.JsonObject;
 import dev.saidentity.core.internal.KeySet;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -229,5 +236,98 @@ class KeySourceTest {
     assertThatThrownBy(() -> KeySource.fromPem(padded)).isInstanceOf(KeySourceException.class)
         .hasMessageContaining("PEM block 2 (NOT A KEY)");
     assertThat(keys(KeySource.fromPem("x".repeat(100_000) + "\n" + key + " ".repeat(100_000))).all()).hasSize(1);
+  }
+
+  /** A source whose key set the test swaps. */
+  static final class Switchable extends KeySource {
+    volatile KeySet set;
+
+    Switchable(KeySet set) {
+      this.set = set;
+    }
+
+    @Override
+    KeySet current(Instant now) {
+      return set;
+    }
+
+    @Override
+    KeySet unknownKid(Instant now) {
+      return set;
+    }
+  }
+
+  static KeySet vectorKeys(String vector) {
+    return keys(KeySource.fromPem(Vectors.text(vector)));
+  }
+
+  static List<String> union(KeySet... sets) {
+    List<String> out = new ArrayList<>();
+    for (KeySet s : sets) {
+      out.addAll(s.kids());
+    }
+    return out;
+  }
+
+  @Test
+  void anyOf_answersWithTheMergeOfWhatItsSourcesHoldNow() {
+    KeySet x = vectorKeys("keys/rsa-public.pem");
+    KeySet y = vectorKeys("keys/other-rsa-public.pem");
+    KeySet z = vectorKeys("keys/ecdsa-p256-public.pem");
+    Switchable a = new Switchable(x);
+    KeySource any = KeySource.anyOf(a, new KeySource.StaticKeySource(z));
+    assertThat(any.current(Instant.EPOCH).kids()).isEqualTo(union(x, z));
+    assertThat(any.current(Instant.EPOCH)).as("unchanged sources: the same merged set").isSameAs(any.current(Instant.EPOCH));
+    a.set = y;
+    assertThat(any.current(Instant.EPOCH).kids()).isEqualTo(union(y, z));
+    assertThat(any.unknownKid(Instant.EPOCH).kids()).isEqualTo(union(y, z));
+    a.set = x; // back to an earlier set: not the memo of the previous call
+    assertThat(any.current(Instant.EPOCH).kids()).isEqualTo(union(x, z));
+  }
+
+  // Issue 8, item 6: the merged set and the inputs it was merged from are one snapshot. Before,
+  // two volatile fields written one after the other let racing callers leave the merge of one
+  // input paired with another input, and the stale merge was then served for as long as the
+  // sources did not change again.
+  @Test
+  void anyOf_underRacingCallersAndChangingSources_neverPinsAStaleMerge() throws Exception {
+    KeySet x = vectorKeys("keys/rsa-public.pem");
+    KeySet y = vectorKeys("keys/other-rsa-public.pem");
+    KeySet z = vectorKeys("keys/ecdsa-p256-public.pem");
+    ExecutorService pool = Executors.newFixedThreadPool(3);
+    try {
+      long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+      int rounds = 0;
+      while (System.nanoTime() - deadline < 0 && rounds < 20_000) {
+        Switchable a = new Switchable(x);
+        KeySource any = KeySource.anyOf(a, new KeySource.StaticKeySource(z));
+        CyclicBarrier go = new CyclicBarrier(3);
+        List<Future<?>> fs = new ArrayList<>();
+        for (int t = 0; t < 2; t++) {
+          fs.add(pool.submit(() -> {
+            go.await();
+            for (int i = 0; i < 20; i++) {
+              any.current(Instant.EPOCH);
+            }
+            return null;
+          }));
+        }
+        fs.add(pool.submit(() -> {
+          go.await();
+          for (int i = 0; i < 20; i++) {
+            a.set = i % 2 == 0 ? y : x;
+          }
+          return null;
+        }));
+        for (Future<?> f : fs) {
+          f.get(30, TimeUnit.SECONDS);
+        }
+        KeySet now = a.set;
+        assertThat(any.current(Instant.EPOCH).kids()).as("round " + rounds).isEqualTo(union(now, z));
+        rounds++;
+      }
+    } finally {
+      pool.shutdownNow();
+    }
   }
 }
