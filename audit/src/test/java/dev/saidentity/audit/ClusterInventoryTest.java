@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import dev.saidentity.testing.FakeKubernetesApiServer;
+import dev.saidentity.testing.RecordedRequest;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.util.ClientBuilder;
 import io.kubernetes.client.util.credentials.AccessTokenAuthentication;
@@ -121,6 +123,26 @@ class ClusterInventoryTest {
     assertThatThrownBy(() -> assertTimeoutPreemptively(QUICKLY, () -> ClusterInventory.load(client, null, Duration.ofMillis(500))))
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("listing /api/v1/serviceaccounts failed: no complete answer within the deadline of 500 ms");
+  }
+
+  @Test
+  void pagesAreFollowed_withTheCredential_againstTheFake() {
+    try (FakeKubernetesApiServer server = FakeKubernetesApiServer.start()) {
+      server.createNamespace("shop");
+      for (int i = 0; i < 1100; i++) {
+        server.createServiceAccount("shop", "sa-" + i);
+      }
+      ApiClient client = new ClientBuilder().setBasePath(server.url()).setAuthentication(new AccessTokenAuthentication(server.adminToken()))
+          .build();
+      Inventory inv = ClusterInventory.load(client, "shop");
+      assertThat(inv.objects()).filteredOn(o -> o.kind().equals("ServiceAccount")).extracting(KubeObject::name)
+          .contains("sa-0", "sa-1099").doesNotHaveDuplicates().hasSizeGreaterThanOrEqualTo(1100);
+      List<RecordedRequest> pages = server.requests().stream().filter(r -> r.path().equals("/api/v1/namespaces/shop/serviceaccounts")).toList();
+      assertThat(pages).hasSize(3);
+      assertThat(pages.get(0).query()).isEqualTo("limit=500");
+      assertThat(pages.get(1).query()).startsWith("limit=500&continue=");
+      assertThat(pages).allSatisfy(r -> assertThat(r.header("Authorization")).contains("Bearer " + server.adminToken()));
+    }
   }
 
   @Test
