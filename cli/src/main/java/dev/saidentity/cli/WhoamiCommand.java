@@ -64,7 +64,6 @@ final class WhoamiCommand implements Callable<Integer> {
   @Option(names = "--fail-on", paramLabel = "SEVERITY", description = "info, warning or error (default: ${DEFAULT-VALUE}).", defaultValue = "error")
   String failOn = "error";
 
-
   /** Seams for tests and the demo. */
   Map<String, String> env = System.getenv();
   Clock clock = Clock.systemUTC();

@@ -60,6 +60,10 @@ import org.slf4j.LoggerFactory;
  * ConfigMap; {@code default}, {@code kube-system}, {@code kube-public} and {@code kube-node-lease}
  * exist from the start with the bootstrap ClusterRoles and bindings a real cluster has. Faults can be
  * injected per endpoint; requests are recorded. Thread-safe. {@link #close()} stops the server.
+ *
+ * <p>Request bodies are read up to 3 MiB, as the API server reads them: a larger body is answered
+ * {@code 413 RequestEntityTooLarge} (an announced Content-Length before any of it is read, a chunked
+ * body once it passes the limit); JSON bodies nest at most 100 levels deep ({@code 400 BadRequest}).
  */
 public final class FakeKubernetesApiServer implements AutoCloseable {
 
