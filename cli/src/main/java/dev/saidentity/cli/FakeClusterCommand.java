@@ -2,7 +2,6 @@ package dev.saidentity.cli;
 
 import dev.saidentity.testing.FakeKubernetesApiServer;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -38,7 +37,10 @@ final class FakeClusterCommand implements Callable<Integer> {
   @Option(names = "--kubeconfig-out", paramLabel = "FILE", description = "Write an admin kubeconfig here once serving.")
   @Nullable Path kubeconfigOut;
 
-  @Option(names = "--seed", paramLabel = "MANIFESTS.yaml", description = "Create the objects in this YAML or JSON file first.")
+  /** {@code --seed} is read up to this size; its YAML is then loaded with the fake's bounded YAML loader. */
+  static final int MAX_SEED = 64 << 20;
+
+  @Option(names = "--seed", paramLabel = "MANIFESTS.yaml", description = "Create the objects in this YAML or JSON file (at most 64 MiB) first.")
   @Nullable Path seed;
 
   @Override
@@ -50,7 +52,7 @@ final class FakeClusterCommand implements Callable<Integer> {
     String manifests = null;
     if (seed != null) {
       try {
-        manifests = Files.readString(seed);
+        manifests = new String(CappedFile.read(seed, MAX_SEED, "--seed " + seed), java.nio.charset.StandardCharsets.UTF_8);
       } catch (IOException e) {
         throw new ParameterException(s.commandLine(), "cannot read --seed " + seed + ": " + e.getClass().getSimpleName());
       }

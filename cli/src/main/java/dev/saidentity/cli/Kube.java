@@ -6,13 +6,20 @@ import io.kubernetes.client.util.ClientBuilder;
 import io.kubernetes.client.util.KubeConfig;
 import java.io.IOException;
 import java.io.Reader;
+import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import org.jspecify.annotations.Nullable;
 
 /** The cluster connection of the online commands: --kubeconfig, else $KUBECONFIG, else ~/.kube/config, else in-cluster. */
 final class Kube {
+
+  /** A kubeconfig is read up to this size (real ones are a few KiB, with embedded certificates tens of KiB). */
+  static final int MAX_KUBECONFIG = 1 << 20;
+  /** The in-cluster namespace file is read up to this size (a namespace name is at most 63 characters). */
+  static final int MAX_NAMESPACE = 4 << 10;
 
   final ApiClient client;
   final String namespace;
@@ -26,6 +33,7 @@ final class Kube {
    * Connects.
    *
    * @throws IllegalArgumentException when no configuration can be found or read (a usage error)
+   * @throws TokenInput.TooLarge when the kubeconfig or the in-cluster namespace file is over its cap (exit 2)
    */
   static Kube connect(@Nullable Path kubeconfig) {
     Path file = kubeconfig;
@@ -42,12 +50,13 @@ final class Kube {
     }
     if (file == null) {
       try {
-        return new Kube(InClusterClient.builder().build(), inClusterNamespace());
+        return new Kube(InClusterClient.builder().build(), inClusterNamespace(InClusterClient.DEFAULT_MOUNT));
       } catch (IllegalStateException e) {
         throw new IllegalArgumentException("no kubeconfig (--kubeconfig, $KUBECONFIG, ~/.kube/config) and not in a cluster");
       }
     }
-    try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+    String text = new String(readKubeconfig(file), StandardCharsets.UTF_8);
+    try (Reader r = new StringReader(text)) {
       KubeConfig kc = KubeConfig.loadKubeConfig(r);
       kc.setFile(file.toAbsolutePath().toFile());
       String ns = kc.getNamespace();
@@ -58,9 +67,30 @@ final class Kube {
     }
   }
 
-  private static String inClusterNamespace() {
+  /**
+   * Reads a kubeconfig up to {@link #MAX_KUBECONFIG}.
+   *
+   * @throws TokenInput.TooLarge when it is larger (exit 2)
+   * @throws IllegalArgumentException when it cannot be read
+   */
+  static byte[] readKubeconfig(Path file) {
     try {
-      return Files.readString(InClusterClient.DEFAULT_MOUNT.resolve("namespace")).strip();
+      return CappedFile.read(file, MAX_KUBECONFIG, "the kubeconfig " + file);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot use the kubeconfig " + file + ": "
+          + (e instanceof NoSuchFileException ? "no such file" : e.getClass().getSimpleName()));
+    }
+  }
+
+  /**
+   * The namespace of the mount's {@code namespace} file, read up to {@link #MAX_NAMESPACE}; "default" when it cannot be read.
+   *
+   * @throws TokenInput.TooLarge when the file is larger (exit 2)
+   */
+  static String inClusterNamespace(Path mount) {
+    Path file = mount.resolve("namespace");
+    try {
+      return new String(CappedFile.read(file, MAX_NAMESPACE, "the namespace file " + file), StandardCharsets.UTF_8).strip();
     } catch (IOException e) {
       return "default";
     }

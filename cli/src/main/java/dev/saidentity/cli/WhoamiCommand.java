@@ -18,7 +18,6 @@ import java.io.Reader;
 import java.io.StringReader;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -65,9 +64,6 @@ final class WhoamiCommand implements Callable<Integer> {
   @Option(names = "--fail-on", paramLabel = "SEVERITY", description = "info, warning or error (default: ${DEFAULT-VALUE}).", defaultValue = "error")
   String failOn = "error";
 
-  /** A kubeconfig is read up to this size (real ones are a few KiB, with embedded certificates tens of KiB). */
-  static final int MAX_KUBECONFIG = 1 << 20;
-
   /** Seams for tests and the demo. */
   Map<String, String> env = System.getenv();
   Clock clock = Clock.systemUTC();
@@ -112,13 +108,10 @@ final class WhoamiCommand implements Callable<Integer> {
     TokenAuthentication auth = new TokenAuthentication(ProjectedTokenFile.of(mount.resolve("token"), clock, ProjectedTokenFile.DEFAULT_MAX_AGE));
     if (kubeconfig != null) {
       byte[] bytes;
-      try (java.io.InputStream in = Files.newInputStream(kubeconfig)) {
-        bytes = in.readNBytes(MAX_KUBECONFIG + 1);
-      } catch (java.io.IOException e) {
-        throw new ParameterException(s.commandLine(), "cannot use the kubeconfig " + kubeconfig + ": " + e.getClass().getSimpleName());
-      }
-      if (bytes.length > MAX_KUBECONFIG) {
-        throw new ParameterException(s.commandLine(), "cannot use the kubeconfig " + kubeconfig + ": larger than " + MAX_KUBECONFIG + " bytes");
+      try {
+        bytes = Kube.readKubeconfig(kubeconfig);
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(s.commandLine(), e.getMessage());
       }
       try (Reader r = new StringReader(new String(bytes, StandardCharsets.UTF_8))) {
         KubeConfig kc = KubeConfig.loadKubeConfig(r);

@@ -3,7 +3,6 @@ package dev.saidentity.testing;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import dev.saidentity.core.ServiceAccount;
 import java.nio.charset.StandardCharsets;
@@ -316,13 +315,14 @@ final class ApiHandler {
           + "application/json, application/yaml, application/vnd.kubernetes.protobuf", null);
     }
     try {
-      JsonElement e = JsonParser.parseString(new String(req.body, StandardCharsets.UTF_8));
+      JsonElement e = BoundedJson.parse(new String(req.body, StandardCharsets.UTF_8));
       if (!e.isJsonObject()) {
         throw StatusError.badRequest("the body of the request must be a JSON object");
       }
       return e.getAsJsonObject();
     } catch (com.google.gson.JsonParseException e) {
-      throw StatusError.badRequest("the body of the request could not be parsed as JSON: " + e.getClass().getSimpleName());
+      throw StatusError.badRequest("the body of the request could not be parsed as JSON: "
+          + (e instanceof BoundedJson.TooDeep ? e.getMessage() : e.getClass().getSimpleName()));
     }
   }
 
@@ -498,13 +498,13 @@ final class ApiHandler {
     String text = new String(req.body, StandardCharsets.UTF_8);
     try {
       if (ct.startsWith("application/json-patch+json")) {
-        JsonElement ops = JsonParser.parseString(text);
+        JsonElement ops = BoundedJson.parse(text);
         if (!ops.isJsonArray()) {
           throw StatusError.badRequest("a JSON patch must be an array of operations");
         }
         patched = Patches.jsonPatch(current, ops.getAsJsonArray());
       } else if (ct.startsWith("application/merge-patch+json") || ct.startsWith("application/strategic-merge-patch+json")) {
-        patched = Patches.merge(current, JsonParser.parseString(text));
+        patched = Patches.merge(current, BoundedJson.parse(text));
       } else if (ct.startsWith("application/apply-patch+yaml")) {
         patched = Patches.merge(current, Yaml.toJson(text));
       } else {
@@ -512,7 +512,7 @@ final class ApiHandler {
             + "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json", null);
       }
     } catch (com.google.gson.JsonParseException e) {
-      throw StatusError.badRequest("the patch could not be parsed as JSON");
+      throw StatusError.badRequest("the patch could not be parsed as JSON" + (e instanceof BoundedJson.TooDeep ? ": " + e.getMessage() : ""));
     }
     if (!patched.isJsonObject()) {
       throw StatusError.badRequest("the patched object is not a JSON object");

@@ -60,11 +60,16 @@ import org.slf4j.LoggerFactory;
  * ConfigMap; {@code default}, {@code kube-system}, {@code kube-public} and {@code kube-node-lease}
  * exist from the start with the bootstrap ClusterRoles and bindings a real cluster has. Faults can be
  * injected per endpoint; requests are recorded. Thread-safe. {@link #close()} stops the server.
+ *
+ * <p>Request bodies are read up to 3 MiB, as the API server reads them: a larger body is answered
+ * {@code 413 RequestEntityTooLarge} (an announced Content-Length before any of it is read, a chunked
+ * body once it passes the limit); JSON bodies nest at most 100 levels deep ({@code 400 BadRequest}).
  */
 public final class FakeKubernetesApiServer implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(FakeKubernetesApiServer.class);
-  private static final int MAX_BODY = 8 << 20;
+  /** A request body is read up to this size, as the API server's default {@code MaxRequestBodyBytes} (3 MiB). */
+  static final int MAX_BODY = 3 << 20;
 
   private final HttpServer http;
   private final ExecutorService executor;
@@ -377,7 +382,7 @@ public final class FakeKubernetesApiServer implements AutoCloseable {
     List<JsonObject> docs;
     String t = manifests.strip();
     try {
-      docs = t.startsWith("{") ? List.of(JsonParser.parseString(t).getAsJsonObject()) : Yaml.documents(manifests);
+      docs = t.startsWith("{") ? List.of(BoundedJson.parse(t).getAsJsonObject()) : Yaml.documents(manifests);
     } catch (RuntimeException e) {
       throw new IllegalArgumentException("not a JSON or YAML manifest: " + e.getMessage());
     }
@@ -535,9 +540,19 @@ public final class FakeKubernetesApiServer implements AutoCloseable {
       String method = ex.getRequestMethod().toUpperCase(Locale.ROOT);
       String path = ex.getRequestURI().getRawPath();
       String rawQuery = ex.getRequestURI().getRawQuery() == null ? "" : ex.getRequestURI().getRawQuery();
-      byte[] body;
-      try (InputStream in = ex.getRequestBody()) {
-        body = in.readNBytes(MAX_BODY + 1);
+      // Decided while reading: an announced length over the cap is refused before any byte of the body
+      // is read; a chunked body is read up to one byte past the cap. The JDK server drains at most
+      // 64 KiB of what is left when the exchange closes, then drops the connection.
+      byte[] body = new byte[0];
+      boolean tooLarge = contentLength(ex) > MAX_BODY;
+      if (!tooLarge) {
+        try (InputStream in = ex.getRequestBody()) {
+          body = in.readNBytes(MAX_BODY + 1);
+        }
+        if (body.length > MAX_BODY) {
+          tooLarge = true;
+          body = new byte[0];
+        }
       }
       Map<String, List<String>> headers = new LinkedHashMap<>();
       ex.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), List.copyOf(v)));
@@ -591,8 +606,10 @@ public final class FakeKubernetesApiServer implements AutoCloseable {
       ApiHandler.Response r;
       if (authError != null) {
         r = ApiHandler.Response.json(authError.code, authError.toStatus());
-      } else if (body.length > MAX_BODY) {
-        r = ApiHandler.Response.json(413, new StatusError(413, "RequestEntityTooLarge", "the request body is too large", null).toStatus());
+      } else if (tooLarge) {
+        // Upstream's words (apiserver's limitedReadBody): "Request entity too large: limit is 3145728".
+        r = ApiHandler.Response.json(413, new StatusError(413, "RequestEntityTooLarge", "Request entity too large: limit is " + MAX_BODY, null)
+            .toStatus());
       } else {
         String ct = ex.getRequestHeaders().getFirst("Content-Type");
         try {
@@ -613,6 +630,19 @@ public final class FakeKubernetesApiServer implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       LOG.debug("fake API server: exchange failed: {}", e.getClass().getName());
       ex.close();
+    }
+  }
+
+  /** The request's Content-Length, -1 when absent (chunked) or unreadable, {@code Long.MAX_VALUE} when too big for a long. */
+  private static long contentLength(HttpExchange ex) {
+    String v = ex.getRequestHeaders().getFirst("Content-Length");
+    if (v == null || v.isBlank()) {
+      return -1;
+    }
+    try {
+      return Long.parseLong(v.strip());
+    } catch (NumberFormatException e) {
+      return v.strip().chars().allMatch(Character::isDigit) ? Long.MAX_VALUE : -1;
     }
   }
 

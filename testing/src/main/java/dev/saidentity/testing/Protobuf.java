@@ -4,7 +4,6 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Descriptors.FieldDescriptor;
@@ -145,7 +144,7 @@ final class Protobuf {
         if (type.endsWith("runtime.RawExtension")) {
           FieldDescriptor rf = m.getDescriptorForType().findFieldByName("raw");
           ByteString raw = (ByteString) m.getField(rf);
-          return raw.isEmpty() ? JsonNull.INSTANCE : JsonParser.parseString(raw.toString(StandardCharsets.UTF_8));
+          return raw.isEmpty() ? JsonNull.INSTANCE : BoundedJson.parse(raw.toString(StandardCharsets.UTF_8));
         }
         if (type.endsWith("resource.Quantity")) {
           FieldDescriptor sf = m.getDescriptorForType().findFieldByName("string");
