@@ -74,7 +74,7 @@ class TokenFuzzTest {
       assertThat(VALID_VECTORS.stream().anyMatch(v -> sameSignedContent(v, token.strip())))
           .as("a mutated token validated: it is not one of the valid originals").isTrue();
     } else {
-      LeakCheck.assertNoTokenText(r.message(), token);
+      assertNoTokenText(r.message(), token);
     }
     decodeOnlyThrowsTheTypedRefusal(token);
   }
@@ -120,7 +120,7 @@ class TokenFuzzTest {
       assertThat(v.username()).isEqualTo(ServiceAccount.USERNAME_PREFIX + v.serviceAccount().namespace() + ":"
           + v.serviceAccount().name());
     } else {
-      LeakCheck.assertNoTokenText(r.message(), token);
+      assertNoTokenText(r.message(), token);
     }
     decodeOnlyThrowsTheTypedRefusal(token);
   }
@@ -131,7 +131,20 @@ class TokenFuzzTest {
       assertThat(t.toString()).doesNotContain(token.strip());
     } catch (TokenValidationException e) {
       assertThat(e.reason()).isNotNull();
-      LeakCheck.assertNoTokenText(e.getMessage(), token);
+      assertNoTokenText(e.getMessage(), token);
+    }
+  }
+
+  /**
+   * {@link LeakCheck}'s rule, for inputs the fuzzer wrote: only the pure base64url segments of the
+   * input count as token text (a fuzzer soon copies words of the messages themselves into its input).
+   */
+  static void assertNoTokenText(String message, String token) {
+    assertThat(LeakCheck.JWT.matcher(message).find()).as("JWT text in: %s", message).isFalse();
+    for (String segment : token.strip().split("\\.")) {
+      if (segment.length() >= 16 && segment.matches("[A-Za-z0-9_-]+")) {
+        assertThat(message).as("token segment in message").doesNotContain(segment.substring(0, 16));
+      }
     }
   }
 
