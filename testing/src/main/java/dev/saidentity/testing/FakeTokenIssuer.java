@@ -5,8 +5,6 @@ import dev.saidentity.core.OidcMetadata;
 import dev.saidentity.core.ServiceAccount;
 import dev.saidentity.core.TokenValidator;
 import dev.saidentity.core.internal.GoJson;
-import io.jsonwebtoken.Jwts;
-import io.jsonwebtoken.security.SecureDigestAlgorithm;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +13,7 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.PublicKey;
+import java.security.Signature;
 import java.security.interfaces.ECPublicKey;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Clock;
@@ -57,8 +56,9 @@ public final class FakeTokenIssuer {
   private final String issuer;
   private final KeyPair keys;
   private final String kid;
-  private final SecureDigestAlgorithm<PrivateKey, PublicKey> alg;
   private final String algName;
+  /** The {@link Signature} algorithm of {@link #algName}; ECDSA signatures in JWS's R‖S form. */
+  private final String signatureAlg;
   private final Clock clock;
 
   private FakeTokenIssuer(Builder b) {
@@ -69,18 +69,21 @@ public final class FakeTokenIssuer {
     if (keys.getPublic() instanceof ECPublicKey) {
       int bits = ((ECPublicKey) keys.getPublic()).getParams().getCurve().getField().getFieldSize();
       if (bits == 256) {
-        alg = Jwts.SIG.ES256;
+        algName = "ES256";
+        signatureAlg = "SHA256withECDSAinP1363Format";
       } else if (bits == 384) {
-        alg = Jwts.SIG.ES384;
+        algName = "ES384";
+        signatureAlg = "SHA384withECDSAinP1363Format";
       } else if (bits == 521) {
-        alg = Jwts.SIG.ES512;
+        algName = "ES512";
+        signatureAlg = "SHA512withECDSAinP1363Format";
       } else {
         throw new IllegalArgumentException("unknown private key curve, must be 256, 384, or 521");
       }
     } else {
-      alg = Jwts.SIG.RS256; // upstream: "Today we only support RS256" for RSA keys
+      algName = "RS256"; // upstream: "Today we only support RS256" for RSA keys
+      signatureAlg = "SHA256withRSA";
     }
-    this.algName = alg.getId();
   }
 
   /** A builder: issuer {@value #DEFAULT_ISSUER}, a fresh RSA-2048 key, the system UTC clock. */
@@ -188,11 +191,18 @@ public final class FakeTokenIssuer {
 
   /** Signs an arbitrary payload string with this issuer's key and header. */
   public String signPayload(String payload) {
-    return Jwts.builder()
-        .header().add("alg", algName).keyId(kid).and()
-        .content(payload.getBytes(StandardCharsets.UTF_8))
-        .signWith(keys.getPrivate(), alg)
-        .compact();
+    // go-jose's protected header: alg, then kid; compact serialization in base64url without padding.
+    Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+    String input = b64.encodeToString(("{\"alg\":\"" + algName + "\",\"kid\":\"" + kid + "\"}").getBytes(StandardCharsets.UTF_8))
+        + "." + b64.encodeToString(payload.getBytes(StandardCharsets.UTF_8));
+    try {
+      Signature s = Signature.getInstance(signatureAlg);
+      s.initSign(keys.getPrivate());
+      s.update(input.getBytes(StandardCharsets.US_ASCII));
+      return input + "." + b64.encodeToString(s.sign());
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("cannot sign with " + algName, e);
+    }
   }
 
   @Override

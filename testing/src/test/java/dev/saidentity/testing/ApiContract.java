@@ -44,6 +44,7 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -112,14 +113,48 @@ abstract class ApiContract {
   }
 
   V1ServiceAccount awaitDefault() throws ApiException {
-    for (int i = 0; ; i++) {
+    // A real cluster's controller creates it shortly after the namespace.
+    return await("the default ServiceAccount of " + ns, () -> {
       try {
         return core.readNamespacedServiceAccount("default", ns).execute();
       } catch (ApiException e) {
-        if (e.getCode() != 404 || i > 100) {
+        if (e.getCode() != 404) {
           throw e;
         }
-        Thread.onSpinWait(); // a real cluster's controller creates it shortly after the namespace
+        return null;
+      }
+    });
+  }
+
+  /** How long a real cluster may take to converge (controllers, RBAC caches, graceful deletion). */
+  static final Duration CONVERGENCE = Duration.ofSeconds(60);
+  /** The pause between two polls. */
+  static final Duration POLL_INTERVAL = Duration.ofMillis(50);
+
+  /** One poll: the awaited value, or null when it is not there yet. */
+  interface Poll<T> {
+    @org.jspecify.annotations.Nullable T poll() throws ApiException;
+  }
+
+  /**
+   * Polls until a value is there, for at most {@link #CONVERGENCE} of wall-clock time (a count of
+   * polls would flake against a real cluster, whose latency is not ours), then fails naming what.
+   */
+  static <T> T await(String what, Poll<T> poll) throws ApiException {
+    long deadline = System.nanoTime() + CONVERGENCE.toNanos();
+    while (true) {
+      T value = poll.poll();
+      if (value != null) {
+        return value;
+      }
+      if (System.nanoTime() - deadline > 0) {
+        throw new AssertionError(what + ": not within " + CONVERGENCE.toSeconds() + " s");
+      }
+      try {
+        TimeUnit.NANOSECONDS.sleep(POLL_INTERVAL.toNanos());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted while waiting for " + what, e);
       }
     }
   }
@@ -207,20 +242,17 @@ abstract class ApiContract {
   }
 
   void awaitPodGone(String name) throws ApiException {
-    for (int i = 0; ; i++) {
+    await("pod " + name + " gone", () -> {
       try {
         core.readNamespacedPod(name, ns).execute();
-        if (i > 200) {
-          throw new AssertionError("pod " + name + " still exists");
-        }
-        Thread.onSpinWait();
+        return null;
       } catch (ApiException e) {
         if (e.getCode() == 404) {
-          return;
+          return Boolean.TRUE;
         }
         throw e;
       }
-    }
+    });
   }
 
   V1TokenReview review(String token, List<String> audiences) throws ApiException {
@@ -315,12 +347,8 @@ abstract class ApiContract {
   }
 
   void awaitAllowed(ApiClient c, String verb, String resource) throws ApiException {
-    for (int i = 0; !canI(c, verb, resource); i++) {
-      if (i > 200) {
-        throw new AssertionError(verb + " " + resource + " never allowed");
-      }
-      Thread.onSpinWait(); // RBAC caches in a real API server
-    }
+    // RBAC caches in a real API server.
+    await(verb + " " + resource + " allowed", () -> canI(c, verb, resource) ? Boolean.TRUE : null);
   }
 
   boolean canI(ApiClient c, String verb, String resource) throws ApiException {

@@ -3,20 +3,21 @@ package dev.saidentity.testing;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonParser;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
 
-/** The conformance vectors, read from core's test resources (one copy in the repository). */
+/** The conformance vectors, on the test class path (the build copies them from core's test resources). */
 final class Vectors {
-
-  static final Path DIR = Path.of(System.getProperty("user.dir")).resolve("../core/src/test/resources/conformance/k8s").normalize();
 
   private Vectors() {}
 
   static String text(String path) {
-    try {
-      return Files.readString(DIR.resolve(path));
+    try (InputStream in = Vectors.class.getResourceAsStream("/conformance/k8s/" + path)) {
+      if (in == null) {
+        throw new IllegalStateException("missing vector " + path + " (the build puts conformance/k8s on the test class path)");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -13,8 +13,6 @@ import dev.saidentity.testing.SettableClock;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.util.ClientBuilder;
 import io.kubernetes.client.util.credentials.AccessTokenAuthentication;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -77,7 +75,9 @@ class CachingTokenProviderTest {
 
   @TestFactory
   Stream<DynamicTest> kubeletRequiresRefreshCases() throws Exception {
-    JsonObject v = JsonParser.parseString(Files.readString(Path.of("../core/src/test/resources/conformance/k8s/api/kubelet-token-manager-cases.json")))
+    JsonObject v = JsonParser.parseString(new String(java.util.Objects.requireNonNull(CachingTokenProviderTest.class.getResourceAsStream(
+        "/conformance/k8s/api/kubelet-token-manager-cases.json"), "vector on the test class path").readAllBytes(),
+        java.nio.charset.StandardCharsets.UTF_8))
         .getAsJsonObject();
     List<DynamicTest> tests = new ArrayList<>();
     Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
