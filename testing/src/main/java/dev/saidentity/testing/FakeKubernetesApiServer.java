@@ -648,10 +648,19 @@ public final class FakeKubernetesApiServer implements AutoCloseable {
 
   /** Impersonation as the API server does it: the caller needs {@code impersonate} on the user (or ServiceAccount) and groups. */
   private Rbac.User impersonate(Rbac.User caller, String name, List<String> groups) {
-    boolean sa = name.startsWith(ServiceAccount.USERNAME_PREFIX);
+    // As upstream's buildImpersonationRequests: a name that SplitUsername takes is a ServiceAccount,
+    // anything else (a malformed system:serviceaccount:... included) is a plain user.
+    ServiceAccount target = null;
+    if (name.startsWith(ServiceAccount.USERNAME_PREFIX)) {
+      try {
+        target = ServiceAccount.fromUsername(name);
+      } catch (IllegalArgumentException notAServiceAccount) {
+        target = null;
+      }
+    }
+    boolean sa = target != null;
     Rbac.Attributes a;
-    if (sa) {
-      ServiceAccount target = ServiceAccount.fromUsername(name);
+    if (target != null) {
       a = Rbac.Attributes.resource("impersonate", "", "serviceaccounts", "", target.namespace(), target.name());
     } else {
       a = Rbac.Attributes.resource("impersonate", "", "users", "", "", name);
@@ -661,8 +670,8 @@ public final class FakeKubernetesApiServer implements AutoCloseable {
           + "\" cannot impersonate resource \"" + (sa ? "serviceaccounts" : "users") + "\" in API group \"\"", null);
     }
     List<String> all = new ArrayList<>();
-    if (sa) {
-      all.addAll(ServiceAccount.fromUsername(name).groups());
+    if (target != null) {
+      all.addAll(target.groups());
     }
     for (String g : groups) {
       if (!rbac.allowed(caller, Rbac.Attributes.resource("impersonate", "", "groups", "", "", g))) {
