@@ -330,4 +330,16 @@ class KeySourceTest {
       pool.shutdownNow();
     }
   }
+
+  /** DER that parses but holds too few fields: a typed KeySourceException, never an IndexOutOfBoundsException. */
+  @Test
+  void pemKeyWithTooFewDerFields_isAKeySourceException() {
+    String oneInteger = java.util.Base64.getEncoder().encodeToString(new byte[] {0x30, 0x03, 0x02, 0x01, 0x05});
+    for (String type : List.of("RSA PUBLIC KEY", "RSA PRIVATE KEY", "PRIVATE KEY")) {
+      String pem = "-----BEGIN " + type + "-----\n" + oneInteger + "\n-----END " + type + "-----\n";
+      assertThatThrownBy(() -> KeySource.fromPem(pem)).as(type).isInstanceOf(KeySourceException.class)
+          .hasMessageContaining("PEM block 1 (" + type + ")");
+      assertThatThrownBy(() -> KeySource.publicKeysFromPem(pem)).as(type).isInstanceOf(KeySourceException.class);
+    }
+  }
 }

@@ -390,16 +390,28 @@ public final class CachingTokenProvider implements AutoCloseable {
       throw err;
     }
     long now = clock.millis();
-    long expiresAt = t.expiresAt().toEpochMilli();
+    long expiresAt;
+    long issuedAt;
+    long refreshAt;
+    try {
+      // Times a caller's answer cannot be held in (an expiry or lifetime past epoch millis, a throwing
+      // jitter source) fail this request: nothing may escape before f completes and inflight is released.
+      expiresAt = t.expiresAt().toEpochMilli();
+      issuedAt = t.issuedAt().toEpochMilli();
+      refreshAt = Math.min(expiresAt - 1, KubeletRefreshPolicy.refreshAfter(t.expiresAt(), t.lifetime().getSeconds(),
+          Math.floorMod(jitterSeconds.getAsLong(), KubeletRefreshPolicy.MAX_JITTER_SECONDS)).toEpochMilli());
+    } catch (RuntimeException ex) {
+      failed(e, f, new TokenRequestException(TokenRequestException.Reason.UNEXPECTED, 0, null,
+          "the token issued for " + e.spec + " has unusable times (expires " + t.expiresAt() + ", lifetime " + t.lifetime().getSeconds()
+              + " s): " + ex.getClass().getSimpleName(), ex));
+      return;
+    }
     if (now >= expiresAt) {
       failed(e, f, new TokenRequestException(TokenRequestException.Reason.UNEXPECTED, 0, null,
           "the API server issued a token for " + e.spec + " that expires at " + t.expiresAt() + ", which is not after this host's time "
               + Instant.ofEpochMilli(now) + ": check the clocks", null));
       return;
     }
-    long issuedAt = t.issuedAt().toEpochMilli();
-    long refreshAt = Math.min(expiresAt - 1, KubeletRefreshPolicy.refreshAfter(t.expiresAt(), t.lifetime().getSeconds(),
-        Math.floorMod(jitterSeconds.getAsLong(), KubeletRefreshPolicy.MAX_JITTER_SECONDS)).toEpochMilli());
     boolean dueOnArrival = now > refreshAt || now < issuedAt;
     long delay = -1;
     synchronized (e) {
@@ -449,8 +461,13 @@ public final class CachingTokenProvider implements AutoCloseable {
   private long backoff(int step, @Nullable Duration retryAfter) {
     long backoff = Math.min(maxBackoffMillis, initialBackoffMillis << Math.min(20, Math.max(0, step - 1)));
     backoff += ThreadLocalRandom.current().nextLong(Math.max(1, backoff / 5));
-    return retryAfter == null ? backoff : Math.max(backoff, retryAfter.toMillis());
+    // A Retry-After is honoured up to a day (no token lives longer without a refresh): a larger one
+    // would overflow the millisecond arithmetic of the next attempt.
+    return retryAfter == null ? backoff
+        : Math.max(backoff, retryAfter.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER.toMillis() : retryAfter.toMillis());
   }
+
+  private static final Duration MAX_RETRY_AFTER = KubeletRefreshPolicy.MAX_TTL;
 
   /** Replaces the entry's timer; only for a live entry of an open provider. Caller holds the entry's lock. */
   private void schedule(Entry e, long delayMillis) {

@@ -3,6 +3,7 @@ package dev.saidentity.tokenrequest;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.util.ClientBuilder;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -48,7 +49,35 @@ public final class InClusterClient {
   /** The default deadline of a whole call (DNS, connect, TLS, request and response body): 60 seconds. */
   public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(60);
 
+  /**
+   * 1 MiB: the most {@code ca.crt} may hold. It is read with a cap of this many bytes plus one,
+   * checked while reading, so a huge file or a link to a device such as {@code /dev/zero} costs at
+   * most 1 MiB and is refused with {@link CaTooLargeException} (then the JVM's trusted roots are used,
+   * as for any unreadable {@code ca.crt}).
+   */
+  public static final int MAX_CA_BYTES = 1024 * 1024;
+
+  /** {@code ca.crt} holds more than {@link #MAX_CA_BYTES}: not read beyond the cap. */
+  public static final class CaTooLargeException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    CaTooLargeException(Path path) {
+      super("the CA file " + path + " is larger than " + MAX_CA_BYTES + " bytes: not read");
+    }
+  }
+
   private InClusterClient() {}
+
+  /** At most {@link #MAX_CA_BYTES} + 1 bytes, checked while reading: never the whole of a huge file or a device. */
+  static byte[] readCaCapped(Path path) throws IOException {
+    try (InputStream in = Files.newInputStream(path)) {
+      byte[] bytes = in.readNBytes(MAX_CA_BYTES + 1);
+      if (bytes.length > MAX_CA_BYTES) {
+        throw new CaTooLargeException(path);
+      }
+      return bytes;
+    }
+  }
 
   /** A builder: the default mount and the process environment. */
   public static Builder builder() {
@@ -153,12 +182,14 @@ public final class InClusterClient {
           .setAuthentication(new TokenAuthentication(tokens != null ? tokens : ProjectedTokenFile.of(mount.resolve("token"))));
       Path ca = mount.resolve("ca.crt");
       try {
-        byte[] pem = Files.readAllBytes(ca);
+        byte[] pem = readCaCapped(ca);
         if (new String(pem, java.nio.charset.StandardCharsets.US_ASCII).contains("-----BEGIN CERTIFICATE-----")) {
           b.setCertificateAuthority(pem);
         } else {
           LOG.error("{} is not a PEM certificate bundle; using the JVM's trusted roots", ca);
         }
+      } catch (CaTooLargeException e) {
+        LOG.error("{}; using the JVM's trusted roots", e.getMessage());
       } catch (IOException e) {
         LOG.error("cannot read {} ({}); using the JVM's trusted roots", ca, e.getClass().getSimpleName());
       }

@@ -667,6 +667,44 @@ class CachingTokenProviderTest {
     assertThat(timer.pending()).as("timers, for %s live entries", p.size()).isEqualTo(p.size());
   }
 
+  /**
+   * An answer the provider cannot turn into times (an expiry past what epoch millis hold, a lifetime
+   * of Long.MAX_VALUE seconds, a Retry-After of Long.MAX_VALUE seconds, a throwing jitter source)
+   * fails that request: it must not leave the key's request "in flight" forever, so that every later
+   * get() waits out maxWait against a future no one will ever complete.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"far-expiry", "huge-lifetime", "huge-retry-after", "throwing-jitter"})
+  void anAnswerWithUnusableTimes_failsThatRequest_andTheNextGetAsksAgain(String poison) {
+    AtomicInteger calls = new AtomicInteger();
+    CachingTokenProvider p = track(CachingTokenProvider.builder(s -> {
+      if (calls.incrementAndGet() == 1) {
+        switch (poison) {
+          case "far-expiry":
+            return IssuedToken.of("t-far", Instant.parse("+999999999-01-01T00:00:00Z"), Duration.ofHours(1), List.of("vault"));
+          case "huge-lifetime":
+            return IssuedToken.of("t-old", clock.instant().plusSeconds(3600), Duration.ofSeconds(Long.MAX_VALUE), List.of("vault"));
+          case "huge-retry-after":
+            throw new TokenRequestException(TokenRequestException.Reason.UNAVAILABLE, 503, Duration.ofSeconds(Long.MAX_VALUE), "busy", null);
+          default:
+            return issue(s, 3600);
+        }
+      }
+      return issue(s, 3600);
+    }).clock(clock).jitterSeconds(() -> {
+      if ("throwing-jitter".equals(poison) && calls.get() == 1) {
+        throw new IllegalStateException("jitter source broke");
+      }
+      return 0;
+    }).maxWait(Duration.ofSeconds(5)).build());
+    assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
+      assertThatThrownBy(() -> p.get(spec(3600))).isInstanceOfSatisfying(TokenRequestException.class,
+          e -> assertThat(e.getMessage()).doesNotContain("within PT5S"));
+      assertThat(p.get(spec(3600)).token()).as("the next get asks again instead of joining a dead request").startsWith("t-");
+    });
+    assertThat(calls).hasValue(2);
+  }
+
   /** Polls a condition every millisecond until it holds, failing after 30 s: for conditions no latch can see. */
   static void awaitTrue(java.util.function.BooleanSupplier condition, String what) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);

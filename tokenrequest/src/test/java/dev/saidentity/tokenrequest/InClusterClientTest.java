@@ -88,4 +88,26 @@ class InClusterClientTest {
       }
     }
   }
+
+  @Test
+  void caCrt_isReadWithA1MiBCap_checkedWhileReading() throws Exception {
+    Path big = tmp.resolve("big.crt");
+    byte[] content = new byte[InClusterClient.MAX_CA_BYTES + 1];
+    java.util.Arrays.fill(content, (byte) 'A');
+    Files.write(big, content);
+    assertThatThrownBy(() -> InClusterClient.readCaCapped(big)).isInstanceOf(InClusterClient.CaTooLargeException.class)
+        .hasMessageContaining("1048576");
+    Path exact = tmp.resolve("exact.crt");
+    Files.write(exact, java.util.Arrays.copyOf(content, InClusterClient.MAX_CA_BYTES));
+    assertThat(InClusterClient.readCaCapped(exact)).hasSize(InClusterClient.MAX_CA_BYTES);
+  }
+
+  @Test
+  void caCrt_linkedToAnEndlessDevice_costsAtMostTheCap_andTheClientStillBuilds() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(Path.of("/dev/zero")));
+    InClusterClient.Builder b = inCluster(6443);
+    Files.createSymbolicLink(tmp.resolve("sa").resolve("ca.crt"), Path.of("/dev/zero"));
+    ApiClient c = assertTimeoutPreemptively(Duration.ofSeconds(10), b::build);
+    assertThat(c.getBasePath()).isEqualTo("https://127.0.0.1:6443");
+  }
 }

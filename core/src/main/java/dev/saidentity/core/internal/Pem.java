@@ -125,7 +125,8 @@ public final class Pem {
       PublicKey k;
       try {
         k = read(type, der);
-      } catch (GeneralSecurityException | IllegalArgumentException e) {
+      } catch (GeneralSecurityException | IllegalArgumentException | IndexOutOfBoundsException e) {
+        // IndexOutOfBoundsException: DER that parses but has fewer fields than the structure needs
         throw new IllegalArgumentException("PEM block " + index + " (" + type + ") is not a readable RSA or EC key: "
             + e.getClass().getSimpleName());
       }
