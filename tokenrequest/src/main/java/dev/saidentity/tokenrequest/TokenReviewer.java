@@ -55,6 +55,9 @@ public final class TokenReviewer {
   /** How much longer than the deadline a caller waits for a review already in flight. */
   private static final long WAIT_GRACE_MILLIS = 1_000;
 
+  /** 65,536: a longer token is refused without a review (the validator's limit too). */
+  public static final int MAX_TOKEN_CHARS = 64 * 1024;
+
   /**
    * A TokenReview's answer.
    *
@@ -147,6 +150,11 @@ public final class TokenReviewer {
   Result review(String token, List<String> required) {
     Objects.requireNonNull(token, "token");
     String t = token.strip();
+    if (t.length() > MAX_TOKEN_CHARS) {
+      // Not sent, not hashed, not cached: no bearer token is this large, and each would cost a call.
+      return new Result(false, Optional.empty(), List.of(),
+          "the token is " + t.length() + " characters long, over the limit of " + MAX_TOKEN_CHARS + ": refused without asking");
+    }
     Key key = Key.of(t, required);
     Cached hit = cached(key, clock.millis());
     if (hit != null) {

@@ -92,6 +92,19 @@ class TokenReviewerTest {
   }
 
   @Test
+  void aTokenOverTheLimit_isRefusedWithoutAsking() {
+    server = new ReviewServer(TokenReviewerTest::audienceAware);
+    TokenReviewer reviewer = TokenReviewer.builder(server.client()).audience("payments").clock(clock).build();
+    String huge = "a".repeat(TokenReviewer.MAX_TOKEN_CHARS + 1);
+    TokenReviewer.Result r = reviewer.review(huge);
+    assertThat(r.authenticated()).isFalse();
+    assertThat(r.error()).isEqualTo("the token is 65537 characters long, over the limit of 65536: refused without asking");
+    assertThat(server.reviews).as("no review was sent").hasValue(0);
+    assertThat(reviewer.review(" " + "a".repeat(TokenReviewer.MAX_TOKEN_CHARS) + "\n").authenticated()).as("at the limit, asked").isTrue();
+    assertThat(server.reviews).hasValue(1);
+  }
+
+  @Test
   void theCache_isBoundedBySize_evictingTheLeastRecentlyUsed() {
     server = new ReviewServer(TokenReviewerTest::audienceAware);
     TokenReviewer reviewer = TokenReviewer.builder(server.client()).audience("payments").clock(clock).maximumSize(20).build();
