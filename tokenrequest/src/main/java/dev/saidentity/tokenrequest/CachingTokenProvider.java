@@ -96,6 +96,8 @@ public final class CachingTokenProvider implements AutoCloseable {
   private final long initialBackoffMillis;
   private final long maxBackoffMillis;
   private final Duration maxWait;
+  /** Monotonic nanoseconds (System::nanoTime; a test seam). */
+  private final LongSupplier ticker;
   private final ConcurrentHashMap<TokenRequestSpec, Entry> entries = new ConcurrentHashMap<>();
   private final @Nullable ScheduledFuture<?> purge;
   private volatile boolean closed;
@@ -153,6 +155,8 @@ public final class CachingTokenProvider implements AutoCloseable {
     boolean live = true;
     /** The single request in flight. Guarded by this. */
     @Nullable CompletableFuture<IssuedToken> inflight;
+    /** The ticker's reading when {@link #inflight} was claimed. Guarded by this. */
+    long inflightSinceNanos;
     /** The pending refresh timer. Guarded by this. */
     @Nullable ScheduledFuture<?> task;
 
@@ -169,6 +173,7 @@ public final class CachingTokenProvider implements AutoCloseable {
     this.initialBackoffMillis = b.initialBackoff.toMillis();
     this.maxBackoffMillis = b.maxBackoff.toMillis();
     this.maxWait = b.maxWait;
+    this.ticker = b.ticker;
     if (b.scheduler != null) {
       this.scheduler = b.scheduler;
       this.ownScheduler = null;
@@ -244,10 +249,10 @@ public final class CachingTokenProvider implements AutoCloseable {
 
   private IssuedToken slow(TokenRequestSpec spec) {
     Objects.requireNonNull(spec, "spec");
-    long deadline = System.nanoTime() + maxWait.toNanos();
+    long deadline = ticker.getAsLong() + maxWait.toNanos();
     for (boolean again = false;; again = true) {
       checkOpen();
-      if (again && System.nanoTime() - deadline >= 0) {
+      if (again && ticker.getAsLong() - deadline >= 0) {
         throw timedOut(spec);
       }
       Entry e = entries.computeIfAbsent(spec, Entry::new);
@@ -281,35 +286,70 @@ public final class CachingTokenProvider implements AutoCloseable {
   /** The request in flight, or a new one; null when the entry is no longer live or its state is no longer {@code seen}. */
   private @Nullable CompletableFuture<IssuedToken> claimOrJoin(Entry e, State seen) {
     CompletableFuture<IssuedToken> f;
+    CompletableFuture<IssuedToken> abandoned;
     synchronized (e) {
       if (!e.live) {
         return null;
       }
+      abandoned = abandonIfStuck(e);
       if (e.inflight != null) {
         return e.inflight;
       }
-      if (e.state != seen) {
+      if (e.state != seen && abandoned == null) {
         return null;
       }
-      f = new CompletableFuture<>();
-      e.inflight = f;
+      f = claim(e);
     }
+    abandon(e, abandoned);
     submit(e, f);
     return f;
+  }
+
+  private CompletableFuture<IssuedToken> claim(Entry e) {
+    CompletableFuture<IssuedToken> f = new CompletableFuture<>();
+    e.inflight = f;
+    e.inflightSinceNanos = ticker.getAsLong();
+    return f;
+  }
+
+  /**
+   * Under the entry's lock: a request in flight for longer than twice the maximum wait (a fetcher
+   * without a deadline, an executor that dropped the task) is released, so that the key is not
+   * wedged for good; returns it, to be failed outside the lock. Its late answer is discarded.
+   */
+  private @Nullable CompletableFuture<IssuedToken> abandonIfStuck(Entry e) {
+    CompletableFuture<IssuedToken> f = e.inflight;
+    if (f != null && ticker.getAsLong() - e.inflightSinceNanos - 2 * maxWait.toNanos() > 0) {
+      e.inflight = null;
+      return f;
+    }
+    return null;
+  }
+
+  private void abandon(Entry e, @Nullable CompletableFuture<IssuedToken> f) {
+    if (f != null && f.completeExceptionally(new TokenRequestException(TokenRequestException.Reason.UNAVAILABLE, 0, null,
+        "the token request for " + e.spec + " was abandoned: no answer within twice the maximum wait of " + maxWait, null))) {
+      LOG.warn("abandoned the token request for {}: no answer within twice the maximum wait of {}", e.spec, maxWait);
+    }
   }
 
   /** Starts a background refresh if the entry is live, due, out of backoff and has none in flight. */
   private void refreshInBackground(Entry e) {
     CompletableFuture<IssuedToken> f;
+    CompletableFuture<IssuedToken> abandoned;
     synchronized (e) {
       State s = e.state;
       long now = clock.millis();
-      if (!e.live || e.inflight != null || s.fresh(now) || now < s.nextAttemptMillis) {
+      if (!e.live || s.fresh(now) || now < s.nextAttemptMillis) {
         return;
       }
-      f = new CompletableFuture<>();
-      e.inflight = f;
+      abandoned = abandonIfStuck(e);
+      if (e.inflight != null) {
+        return;
+      }
+      f = claim(e);
     }
+    abandon(e, abandoned);
     submit(e, f);
   }
 
@@ -343,7 +383,7 @@ public final class CachingTokenProvider implements AutoCloseable {
 
   private IssuedToken await(Entry e, State seen, CompletableFuture<IssuedToken> f, long deadlineNanos) {
     try {
-      return f.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+      return f.get(Math.max(0, Math.min(maxWait.toNanos(), deadlineNanos - ticker.getAsLong())), TimeUnit.NANOSECONDS);
     } catch (TimeoutException te) {
       throw timedOut(e.spec);
     } catch (InterruptedException ie) {
@@ -418,7 +458,7 @@ public final class CachingTokenProvider implements AutoCloseable {
       if (e.inflight == f) {
         e.inflight = null;
       }
-      if (e.live && !closed) {
+      if (e.live && !closed && !f.isDone()) { // done already: abandoned, a newer request owns the entry
         int step = dueOnArrival ? e.state.backoffStep + 1 : 0;
         delay = dueOnArrival ? Math.max(MIN_REFRESH_DELAY_MILLIS, backoff(step, null)) : refreshAt - now + 1;
         e.state = new State(t, issuedAt, refreshAt, expiresAt, dueOnArrival ? now + delay : 0, 0, step);
@@ -442,7 +482,7 @@ public final class CachingTokenProvider implements AutoCloseable {
       }
       State s = e.state;
       failures = s.failures + 1;
-      if (e.live && !closed) {
+      if (e.live && !closed && !f.isDone()) {
         long backoff = backoff(s.backoffStep + 1, ex.retryAfter().orElse(null));
         e.state = s.failed(now + backoff);
         if (s.usable(now)) {
@@ -651,6 +691,7 @@ public final class CachingTokenProvider implements AutoCloseable {
     private Clock clock = Clock.systemUTC();
     private @Nullable ScheduledExecutorService scheduler;
     private @Nullable Executor fetchExecutor;
+    private LongSupplier ticker = System::nanoTime;
     private LongSupplier jitterSeconds = () -> ThreadLocalRandom.current().nextInt(KubeletRefreshPolicy.MAX_JITTER_SECONDS);
     private Listener listener = new Listener() {};
     private Duration initialBackoff = Duration.ofSeconds(1);
@@ -686,6 +727,12 @@ public final class CachingTokenProvider implements AutoCloseable {
      */
     public Builder fetchExecutor(Executor value) {
       this.fetchExecutor = Objects.requireNonNull(value, "fetchExecutor");
+      return this;
+    }
+
+    /** Monotonic nanoseconds for the waits and the abandonment of stuck requests; default {@code System::nanoTime}. A test seam. */
+    Builder ticker(LongSupplier value) {
+      this.ticker = Objects.requireNonNull(value, "ticker");
       return this;
     }
 
@@ -729,7 +776,9 @@ public final class CachingTokenProvider implements AutoCloseable {
     /**
      * How long a {@code get} that finds no usable token waits for the request in flight before it
      * throws a {@link TokenRequestException} ({@code UNAVAILABLE}); the request goes on and its answer
-     * is cached. Default {@link CachingTokenProvider#DEFAULT_MAX_WAIT} (30 s).
+     * is cached. A request still unanswered after twice this time (a fetcher without a deadline, an
+     * executor that dropped the task) is abandoned: the next caller asks again, and its late answer
+     * is discarded. Default {@link CachingTokenProvider#DEFAULT_MAX_WAIT} (30 s).
      *
      * @throws IllegalArgumentException if not positive
      */

@@ -521,6 +521,30 @@ class CachingTokenProviderTest {
   }
 
   @Test
+  void aRequestThatNeverEnds_isAbandonedAfterTwiceMaxWait_soTheKeyIsNotWedged() {
+    // An executor that drops the first task it is given (as a DiscardPolicy would): that request
+    // never answers. Before, every later get() joined it and timed out, for ever.
+    AtomicInteger dropped = new AtomicInteger();
+    java.util.concurrent.atomic.AtomicLong nanos = new java.util.concurrent.atomic.AtomicLong();
+    CachingTokenProvider p = track(CachingTokenProvider.builder(s -> issue(s, 3600)).clock(clock).jitterSeconds(() -> 0)
+        .scheduler(timer).purgeInterval(Duration.ZERO).maxWait(Duration.ofMillis(20)).ticker(nanos::get)
+        .fetchExecutor(task -> {
+          if (dropped.getAndIncrement() > 0) {
+            task.run();
+          }
+        }).build());
+    assertThatThrownBy(() -> p.get(spec(3600))).isInstanceOf(TokenRequestException.class).hasMessageContaining("still running");
+    nanos.addAndGet(Duration.ofMillis(30).toNanos());
+    assertThatThrownBy(() -> p.get(spec(3600))).as("not yet twice the maximum wait: the request is joined")
+        .isInstanceOf(TokenRequestException.class).hasMessageContaining("still running");
+    assertThat(fetches).hasValue(0);
+    nanos.addAndGet(Duration.ofMillis(20).toNanos());
+    assertThat(p.get(spec(3600)).token()).as("past twice the maximum wait: abandoned, asked again").isEqualTo("t-1");
+    assertThat(fetches).hasValue(1);
+    assertThat(dropped).hasValue(2);
+  }
+
+  @Test
   void getWithNoUsableToken_waitsAtMostMaxWait_thenFailsTyped_andTheFetchStillLands() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     CountDownLatch landed = new CountDownLatch(1);
