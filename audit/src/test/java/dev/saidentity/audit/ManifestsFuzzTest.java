@@ -28,7 +28,7 @@ class ManifestsFuzzTest {
     }
   }
 
-  private static java.util.List<com.google.gson.JsonObject> parse(String text) {
+  private static java.util.List<KubeObject> parse(String text) {
     try {
       return Manifests.parse("fuzz.yaml", text);
     } catch (ManifestException e) {
