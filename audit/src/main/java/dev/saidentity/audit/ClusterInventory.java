@@ -64,6 +64,9 @@ public final class ClusterInventory {
   /** Bytes of one page of a list (500 objects of at most 3 MiB could be more; real pages are far smaller). */
   static final int MAX_PAGE_BYTES = 64 << 20;
 
+  /** Pages of one kind (at 500 objects a page, 5,000,000 objects): a server whose continue tokens never end is an error, not a hang. */
+  static final int MAX_PAGES = 10_000;
+
   /** The deadline of one page: connect, send, server time and reading up to {@link #MAX_PAGE_BYTES}. */
   static final Duration PAGE_DEADLINE = Duration.ofSeconds(60);
 
@@ -117,8 +120,8 @@ public final class ClusterInventory {
   }
 
   /**
-   * Lists the objects, in {@code namespace} or everywhere (null); a kind the server does not serve
-   * (404) is skipped.
+   * Lists the objects, in {@code namespace} or everywhere (null); a kind the server does not serve (404)
+   * is skipped, but for ServiceAccounts, which every API server serves: that 404, or a listing that does not end, is an error.
    *
    * @throws IllegalStateException when the API server refuses, cannot be reached or does not answer a
    *     page within 60 seconds, or when client-java is incompatible (the message says which)
@@ -137,7 +140,11 @@ public final class ClusterInventory {
       boolean clusterScoped = k[1].equals("clusterrolebindings");
       String path = k[0] + (namespace != null && !clusterScoped ? "/namespaces/" + namespace : "") + "/" + k[1];
       String cont = null;
+      int pages = 0;
       do {
+        if (++pages > MAX_PAGES) {
+          throw new IllegalStateException("listing " + path + " did not end after " + MAX_PAGES + " pages (the server keeps answering a continue token)");
+        }
         List<Pair> q = new ArrayList<>();
         q.add(new Pair("limit", "500"));
         if (cont != null) {
@@ -145,6 +152,11 @@ public final class ClusterInventory {
         }
         JsonObject page = get(client, path, q, deadline);
         if (page == null) {
+          if (k[1].equals("serviceaccounts")) {
+            // Every API server serves ServiceAccounts: a 404 here is another server (or path), never an empty cluster.
+            throw new IllegalStateException("listing " + path + " answered HTTP 404: the server does not serve ServiceAccounts (is it a"
+                + " Kubernetes API server?)");
+          }
           break;
         }
         JsonElement items = page.get("items");
@@ -160,7 +172,11 @@ public final class ClusterInventory {
         }
         JsonElement meta = page.get("metadata");
         JsonElement c = meta != null && meta.isJsonObject() ? meta.getAsJsonObject().get("continue") : null;
-        cont = c != null && c.isJsonPrimitive() ? c.getAsString() : null;
+        String next = c != null && c.isJsonPrimitive() ? c.getAsString() : null;
+        if (next != null && !next.isEmpty() && next.equals(cont)) {
+          throw new IllegalStateException("listing " + path + " answered the same continue token twice (the listing would never end)");
+        }
+        cont = next;
       } while (cont != null && !cont.isEmpty());
     }
     return Inventory.fromCluster(all);

@@ -1,6 +1,7 @@
 package dev.saidentity.audit;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +30,17 @@ public final class Inventory {
       if ("ServiceAccount".equals(o.kind())) {
         serviceAccountNamespaces.add(namespace(o));
       }
+      if ("ServiceAccount".equals(o.kind()) || "Secret".equals(o.kind())) {
+        byName.putIfAbsent(key(o.kind(), namespace(o), o.name()), o); // the first, as a scan in input order finds
+      }
     }
+  }
+
+  /** ServiceAccounts and Secrets by kind, namespace and name: each workload looks them up, and a scan per lookup was quadratic. */
+  private final Map<String, KubeObject> byName = new HashMap<>();
+
+  private static String key(String kind, String namespace, String name) {
+    return kind + '\u0000' + namespace + '\u0000' + name;
   }
 
   /**
@@ -69,12 +80,7 @@ public final class Inventory {
   }
 
   private @Nullable KubeObject find(String kind, String namespace, String name) {
-    for (KubeObject o : objects) {
-      if (kind.equals(o.kind()) && namespace(o).equals(namespace) && o.name().equals(name)) {
-        return o;
-      }
-    }
-    return null;
+    return byName.get(key(kind, namespace, name));
   }
 
   List<KubeObject> ofKind(String kind) {

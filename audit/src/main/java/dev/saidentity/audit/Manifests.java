@@ -229,13 +229,23 @@ public final class Manifests {
       Object items = o.fields().get("items");
       if (o.kind().endsWith("List") && items instanceof List) {
         for (Object item : (List<?>) items) {
-          if (item instanceof Map) {
-            out.add(new KubeObject((Map<String, @Nullable Object>) item));
+          if (!(item instanceof Map)) {
+            throw new ManifestException(name + ": an item of a " + o.kind() + " is not a mapping");
           }
+          out.add(object(name, new KubeObject((Map<String, @Nullable Object>) item)));
         }
       } else {
-        out.add(o);
+        out.add(object(name, o));
       }
+    }
+
+    /** An object must say its kind, as kubectl requires ("Object 'Kind' is missing"): a values file or a fragment is no manifest, and must not audit clean. */
+    private static KubeObject object(String name, KubeObject o) {
+      if (o.kind().isEmpty()) {
+        throw new ManifestException(name + ": a document without a kind is not a Kubernetes object"
+            + (o.name().isEmpty() ? "" : " (metadata.name " + o.name() + ")"));
+      }
+      return o;
     }
   }
 }

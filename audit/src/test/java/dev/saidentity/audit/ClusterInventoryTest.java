@@ -126,6 +126,25 @@ class ClusterInventoryTest {
   }
 
   @Test
+  void serverThatIsNoKubernetesApi_isAnError_notAnEmptyCluster() throws Exception {
+    // A kubeconfig pointing at some other web server (404 everywhere) audited to "0 findings", exit 0.
+    StallingServer server = new StallingServer("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 9\r\n\r\nnot found");
+    ApiClient client = clientOf(server);
+    assertThatThrownBy(() -> assertTimeoutPreemptively(QUICKLY, () -> ClusterInventory.load(client, null, Duration.ofSeconds(5))))
+        .isInstanceOf(IllegalStateException.class).hasMessageStartingWith("listing /api/v1/serviceaccounts answered HTTP 404");
+  }
+
+  @Test
+  void continueTokenThatNeverEnds_isAnError_notAnEndlessListing() throws Exception {
+    String page = "{\"kind\":\"ServiceAccountList\",\"metadata\":{\"continue\":\"again\"},\"items\":[]}";
+    StallingServer server = new StallingServer("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: "
+        + page.length() + "\r\n\r\n" + page);
+    ApiClient client = clientOf(server);
+    assertThatThrownBy(() -> assertTimeoutPreemptively(QUICKLY, () -> ClusterInventory.load(client, null, Duration.ofSeconds(5))))
+        .isInstanceOf(IllegalStateException.class).hasMessageStartingWith("listing /api/v1/serviceaccounts ");
+  }
+
+  @Test
   void pagesAreFollowed_withTheCredential_againstTheFake() {
     try (FakeKubernetesApiServer server = FakeKubernetesApiServer.start()) {
       server.createNamespace("shop");

@@ -132,6 +132,19 @@ class ManifestBoundsTest {
   }
 
   @Test
+  void aDocumentWithoutKind_isAnError_notAnEmptyAudit() {
+    // A Helm values file given by mistake audited to "0 findings", exit 0: kubectl says "Object 'Kind' is missing".
+    assertThatThrownBy(() -> Manifests.parse("values.yaml", "replicaCount: 2\nserviceAccount: {create: true}\n"))
+        .isInstanceOf(ManifestException.class).hasMessageStartingWith("values.yaml: ").hasMessageContaining("kind");
+    assertThatThrownBy(() -> Manifests.parse("empty.yaml", "--- {}\n--- {}\n")).isInstanceOf(ManifestException.class);
+    // List items that are not objects were dropped without a word.
+    assertThatThrownBy(() -> Manifests.parse("list.yaml", "apiVersion: v1\nkind: List\nitems: [just-a-string, {metadata: {name: x}}]\n"))
+        .isInstanceOf(ManifestException.class).hasMessageStartingWith("list.yaml: ");
+    assertThat(Manifests.parse("ok.yaml", "apiVersion: v1\nkind: List\nitems: [{kind: ServiceAccount, metadata: {name: x}}]\n"))
+        .extracting(KubeObject::name).containsExactly("x");
+  }
+
+  @Test
   void emptyDirectory_isAnError(@TempDir Path dir) throws Exception {
     Path empty = Files.createDirectory(dir.resolve("empty"));
     Files.writeString(empty.resolve("notes.txt"), "not a manifest");

@@ -12,6 +12,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import org.jspecify.annotations.Nullable;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
 
 /** The cluster connection of the online commands: --kubeconfig, else $KUBECONFIG, else ~/.kube/config, else in-cluster. */
 final class Kube {
@@ -62,9 +65,27 @@ final class Kube {
       String ns = kc.getNamespace();
       return new Kube(ClientBuilder.kubeconfig(kc).build(), ns == null || ns.isEmpty() ? "default" : ns);
     } catch (IOException | RuntimeException e) {
-      throw new IllegalArgumentException("cannot use the kubeconfig " + file + ": " + e.getClass().getSimpleName()
-          + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")"));
+      throw new IllegalArgumentException("cannot use the kubeconfig " + file + ": " + why(e));
     }
+  }
+
+  /**
+   * Why a kubeconfig cannot be used, on one line and without its text: SnakeYAML's messages quote the
+   * offending lines (which may hold a token or a key), so a YAML error says only its problem and position.
+   */
+  static String why(Exception e) {
+    if (e instanceof MarkedYAMLException) {
+      MarkedYAMLException y = (MarkedYAMLException) e;
+      Mark m = y.getProblemMark() != null ? y.getProblemMark() : y.getContextMark();
+      String problem = y.getProblem() != null ? y.getProblem() : y.getContext();
+      return e.getClass().getSimpleName() + " (" + (problem == null ? "invalid YAML" : problem.replaceAll("\\s+", " ").strip())
+          + (m == null ? "" : " at line " + (m.getLine() + 1) + ", column " + (m.getColumn() + 1)) + ")";
+    }
+    if (e instanceof YAMLException) {
+      return e.getClass().getSimpleName();
+    }
+    String msg = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("").strip();
+    return e.getClass().getSimpleName() + (msg.isEmpty() ? "" : " (" + (msg.length() > 200 ? msg.substring(0, 200) + "..." : msg) + ")");
   }
 
   /**

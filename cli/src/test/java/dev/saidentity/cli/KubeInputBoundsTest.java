@@ -56,6 +56,20 @@ class KubeInputBoundsTest extends CliRunner {
   }
 
   @Test
+  void brokenKubeconfig_isOneLine_withoutItsText() throws Exception {
+    // SnakeYAML's messages quote the offending line: here the one holding the token.
+    Path kc = Files.writeString(dir.resolve("broken-config"), "apiVersion: v1\nusers: [{name: u, user: {token: SECRET-TOKEN-TEXT}\n");
+    for (String command : new String[] {"audit", "review"}) {
+      String[] args = command.equals("audit") ? new String[] {"audit", "--cluster", "--kubeconfig", kc.toString()}
+          : new String[] {"review", "--kubeconfig", kc.toString(), "some.token.text"};
+      assertThat(assertTimeoutPreemptively(QUICKLY, () -> run(args))).as(command).isEqualTo(2);
+      assertThat(err).as(command).doesNotContain("SECRET-T").startsWith("sa-identity " + command + ": cannot use the kubeconfig " + kc)
+          .contains("line 3");
+      assertThat(err.lines().filter(l -> !l.startsWith("Try '"))).as(command).hasSize(1);
+    }
+  }
+
+  @Test
   void seedOverItsCap_exits2_withOneLine() throws Exception {
     Path seed = sparse("seed.yaml", 3L << 30);
     assertThat(assertTimeoutPreemptively(QUICKLY, () -> run("fake-cluster", "--seed", seed.toString()))).isEqualTo(2);

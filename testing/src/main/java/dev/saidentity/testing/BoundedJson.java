@@ -52,6 +52,29 @@ final class BoundedJson {
         depth--;
       }
     }
-    return JsonParser.parseString(text);
+    JsonElement e = JsonParser.parseString(text);
+    // Gson parses leniently: a comment or a single-quoted string can hide a '"' from the count above,
+    // so the tree is measured too (Gson's own nesting limit, 255, keeps this recursion short).
+    if (depth(e) > MAX_DEPTH) {
+      throw new TooDeep();
+    }
+    return e;
+  }
+
+  private static int depth(JsonElement e) {
+    int max = 0;
+    if (e.isJsonArray()) {
+      for (JsonElement x : e.getAsJsonArray()) {
+        max = Math.max(max, depth(x));
+      }
+      return max + 1;
+    }
+    if (e.isJsonObject()) {
+      for (java.util.Map.Entry<String, JsonElement> x : e.getAsJsonObject().entrySet()) {
+        max = Math.max(max, depth(x.getValue()));
+      }
+      return max + 1;
+    }
+    return 0;
   }
 }

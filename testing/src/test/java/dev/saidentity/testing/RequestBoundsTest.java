@@ -136,6 +136,17 @@ class RequestBoundsTest {
   }
 
   @Test
+  void nestingHiddenFromTheDepthCount_isStillRefused() {
+    // Gson parses leniently: a comment or a single-quoted string may hold a '"' that the pre-count took for a string's start.
+    String nested = "[".repeat(200) + "]".repeat(200);
+    for (String hidden : new String[] {"/*\"*/" + nested, "['\"', " + nested + "]", "#\"\n" + nested}) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> BoundedJson.parse(hidden)).as(hidden.substring(0, 8))
+          .isInstanceOf(BoundedJson.TooDeep.class);
+    }
+    org.assertj.core.api.Assertions.assertThat(BoundedJson.parse("['\"', " + "[".repeat(99) + "]".repeat(99) + "]").isJsonArray()).isTrue();
+  }
+
+  @Test
   void deeplyNestedJson_is400_andTheServerServesTheNextRequest() throws Exception {
     String deep = "[".repeat(100_000) + "]".repeat(100_000);
     for (String contentType : new String[] {"application/json", "application/merge-patch+json", "application/json-patch+json"}) {

@@ -60,8 +60,9 @@ import org.yaml.snakeyaml.resolver.Resolver;
  *   <li><b>depth</b>: collections nested more than {@code maxDepth} levels (default 100), counting
  *       what aliases bring in;
  *   <li><b>nodes</b>: a document that expands to more than {@code maxNodes} nodes (default
- *       1,000,000; a mapping entry counts 1 plus its value), counting each use of an alias and each
- *       merge in full, so an alias bomb stops at the budget; and more than {@code maxTotalNodes}
+ *       1,000,000; a mapping entry counts its key plus its value; a scalar counts 1 plus 1 per 16
+ *       characters), counting each use of an alias and each merge in full, so an alias bomb (of
+ *       collections or of one long scalar) stops at the budget; and more than {@code maxTotalNodes}
  *       (default 4,000,000) over all documents this instance reads;
  *   <li><b>duplicate keys</b>: refused (as sigs.k8s.io/yaml's strict mode and the API server's
  *       strict field validation do): a manifest with two {@code automountServiceAccountToken} keys
@@ -85,6 +86,8 @@ public final class BoundedYaml {
 
   /** A plain scalar longer than this is a string: no number, boolean or null is that long (and no regex runs over it). */
   static final int MAX_RESOLVED_SCALAR = 256;
+  /** A scalar counts one node plus one per this many characters (a 3 MiB document of text is about 200,000 nodes). */
+  static final int SCALAR_CHARS_PER_NODE = 16;
   /** What SnakeYAML's reader and scanner may read ahead of the document they are in. */
   private static final int READ_AHEAD = 8192;
 
@@ -342,10 +345,13 @@ public final class BoundedYaml {
       }
       boolean merge = tag.equals(Tag.MERGE);
       Object value = merge ? text : construct(tag, text, ev.getStartMark());
+      // A long scalar weighs by its length, so that aliases of it count what they bring in: 30,000 uses of
+      // one 1 MiB scalar are 30 GiB for whoever writes the values out.
+      long size = 1 + text.length() / SCALAR_CHARS_PER_NODE;
       if (ev.getAnchor() != null) {
-        anchors.put(ev.getAnchor(), new Anchored(value, 1, 0, false, merge));
+        anchors.put(ev.getAnchor(), new Anchored(value, size, 0, false, merge));
       }
-      add(value, 1, 0, false, merge, ev.getStartMark());
+      add(value, size, 0, false, merge, ev.getStartMark());
     }
 
     private @Nullable Object construct(Tag tag, String text, Mark mark) {
@@ -387,8 +393,8 @@ public final class BoundedYaml {
       if (a == null) {
         throw at(ev.getStartMark(), "undefined alias *" + abbreviate(String.valueOf(ev.getAnchor())));
       }
+      expanded = true;
       if (a.container()) {
-        expanded = true;
         if (stack.size() + a.height() > maxDepth) {
           throw at(ev.getStartMark(), "nested deeper than " + maxDepth + " levels");
         }
@@ -471,7 +477,6 @@ public final class BoundedYaml {
           f.key = key;
           f.hasKey = true;
         }
-        size = 1;
       } else {
         f.entries.put(String.valueOf(f.key), value);
         f.hasKey = false;

@@ -84,6 +84,21 @@ class BoundedYamlTest {
   }
 
   @Test
+  void aliasesOfALongScalar_countItsLength() {
+    // 2.8 MB: one 1 MiB scalar used 30,000 times is 30 GiB for anyone who writes the values out (a report,
+    // the fake server's JSON answer); counting each use as one node let it through.
+    StringBuilder yaml = new StringBuilder("anchor: &a ").append("x".repeat(1 << 20)).append("\nitems:\n");
+    for (int i = 0; i < 30_000; i++) {
+      yaml.append("- {name: *a}\n");
+    }
+    assertThatThrownBy(() -> BoundedYaml.withDefaults().readAll(yaml.toString())).isInstanceOf(YamlException.class)
+        .hasMessageContaining("the document expands to more than 1000000 nodes (through aliases or merge keys)");
+    // A long scalar used a few times, and a 3 MiB document of text, stay within the budget.
+    assertThat(BoundedYaml.withDefaults().readAll("a: &a " + "x".repeat(1 << 20) + "\nb: [*a, *a, *a]\n")).hasSize(1);
+    assertThat(BoundedYaml.withDefaults().readAll("a: " + "x".repeat((3 << 20) - 16) + "\n")).hasSize(1);
+  }
+
+  @Test
   void totalBudget_spansDocuments() {
     BoundedYaml y = new BoundedYaml(1000, 100, 10, 150);
     assertThatThrownBy(() -> y.readAll("[" + "1,".repeat(79) + "1]\n---\n[" + "1,".repeat(79) + "1]\n"))
@@ -123,7 +138,7 @@ class BoundedYamlTest {
 
   @Test
   void documentSize_isCheckedWhileReading() {
-    BoundedYaml y = new BoundedYaml(10_000, 1000, 10, 1000);
+    BoundedYaml y = new BoundedYaml(10_000, 10_000, 10, 10_000); // node budgets that the long scalars (1 node per 16 characters) fit
     assertThat(y.readAll("a: " + "x".repeat(9_000) + "\n---\nb: " + "x".repeat(9_000) + "\n")).hasSize(2);
     assertThatThrownBy(() -> y.readAll("a: 1\n---\nb: " + "x".repeat(10_000) + "\n"))
         .hasMessage("line 2, column 1: a document is larger than 10000 characters");
