@@ -80,9 +80,11 @@ final class AuditCommand implements Callable<Integer> {
       }
       try {
         inv = ClusterInventory.load(kube.client, namespace);
-      } catch (IllegalStateException e) {
-        s.commandLine().getErr().println("sa-identity audit: " + e.getMessage());
-        return Main.EXIT_INVALID;
+      } catch (RuntimeException e) {
+        // Not audited: 2, never 1, which means "a finding reached --fail-on".
+        s.commandLine().getErr().println("sa-identity audit: " + (e instanceof IllegalStateException ? e.getMessage()
+            : "listing the cluster failed: " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage())));
+        return Main.EXIT_USAGE;
       }
     } else {
       List<KubeObject> objects;

@@ -173,6 +173,14 @@ class WhoamiAuditDemoTest extends CliRunner {
   }
 
   @Test
+  void audit_clusterThatCannotBeListed_exits2_notTheFindingsCode() throws Exception {
+    String kc = server.writeKubeconfig(dir.resolve("kc")).toString();
+    server.close(); // nothing listens there any more
+    assertThat(run("audit", "--cluster", "--kubeconfig", kc)).isEqualTo(2);
+    assertThat(err.strip()).startsWith("sa-identity audit: ").doesNotContain("\n");
+  }
+
+  @Test
   void demo_runsToTheEnd() {
     assertThat(run("demo")).as(err).isZero();
     assertThat(out).contains("== 8. Audit the cluster").contains("REVOKED").doesNotContain("eyJ");
