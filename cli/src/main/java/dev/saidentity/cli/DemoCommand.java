@@ -120,7 +120,7 @@ final class DemoCommand implements Callable<Integer> {
 
       step("Ask the API server too (TokenReview), because the token is bound to a pod", "Offline validation cannot know that the pod is gone.");
       CallerVerifier callers = CallerVerifier.builder(validator,
-          TokenReviewer.builder(admin).audience("orders").clock(clock).cache(Duration.ZERO, Duration.ZERO).build()).build();
+          TokenReviewer.builder(admin).clock(clock).cache(Duration.ZERO, Duration.ZERO).build()).build();
       say("while checkout-1 runs: " + (callers.verify(token).isValid() ? "accepted" : "refused"));
       server.delete("v1", "Pod", "shop", "checkout-1");
       ValidationResult afterDelete = callers.verify(token);

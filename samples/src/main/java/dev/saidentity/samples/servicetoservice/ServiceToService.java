@@ -60,7 +60,7 @@ public final class ServiceToService {
             .setAuthentication(new AccessTokenAuthentication(cluster.adminToken())).build(); // needs create tokenreviews
         // Reviews are cached (successes 10 s by default, as the API server caches them); the sample turns that
         // off to show a revocation at once.
-        CallerVerifier callers = CallerVerifier.builder(validator, TokenReviewer.builder(reviewerClient).audience("orders")
+        CallerVerifier callers = CallerVerifier.builder(validator, TokenReviewer.builder(reviewerClient)
             .cache(java.time.Duration.ZERO, java.time.Duration.ZERO).build()).build();
         HttpServer orders = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         orders.createContext("/orders", ex -> {
