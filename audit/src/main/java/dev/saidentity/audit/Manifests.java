@@ -32,7 +32,7 @@ import org.jspecify.annotations.Nullable;
  * one document at most 3 MiB (the API server's limit on a request, so on one object; a file may
  * hold many documents: they are read one by one), one document at most 1,000,000 nodes after
  * aliases and merge keys and 100 levels deep, all input of one call at most 64 MiB, counted while
- * reading. Duplicate keys are refused. Input must be UTF-8.
+ * reading, and at most {@value #MAX_OBJECTS} objects. Duplicate keys are refused. Input must be UTF-8.
  *
  * <p>In a directory, only names ending in .yaml, .yml or .json are read (as kubectl does), symbolic
  * links to directories are not followed, and an entry with such a name that is not a regular file
@@ -53,9 +53,15 @@ public final class Manifests {
    * @param maxDocumentChars characters of one document
    * @param maxNodes nodes one document may expand to
    */
-  record Limits(long maxTotalBytes, int maxDocumentChars, int maxNodes) {
-    static final Limits DEFAULT = new Limits(64L << 20, BoundedYaml.DEFAULT_MAX_DOCUMENT_CHARS, BoundedYaml.DEFAULT_MAX_NODES);
+  record Limits(long maxTotalBytes, int maxDocumentChars, int maxNodes, int maxObjects) {
+    static final Limits DEFAULT = new Limits(64L << 20, BoundedYaml.DEFAULT_MAX_DOCUMENT_CHARS, BoundedYaml.DEFAULT_MAX_NODES, MAX_OBJECTS);
   }
+
+  /**
+   * 100,000: objects of one read. Memory grows with the objects (a small object costs far more heap
+   * than its text), so this, not the byte cap alone, keeps an audit inside a CI runner's heap.
+   */
+  public static final int MAX_OBJECTS = 100_000;
 
   /** Nodes over all documents of one read: the memory is bounded by the bytes (aliases share); this bounds the work. */
   private static final long MAX_TOTAL_NODES = 16_000_000;
@@ -232,11 +238,18 @@ public final class Manifests {
           if (!(item instanceof Map)) {
             throw new ManifestException(name + ": an item of a " + o.kind() + " is not a mapping");
           }
-          out.add(object(name, new KubeObject((Map<String, @Nullable Object>) item)));
+          collect(name, object(name, new KubeObject((Map<String, @Nullable Object>) item)));
         }
       } else {
-        out.add(object(name, o));
+        collect(name, object(name, o));
       }
+    }
+
+    private void collect(String name, KubeObject o) {
+      if (out.size() >= limits.maxObjects()) {
+        throw new ManifestException(name + ": the manifests hold more than " + limits.maxObjects() + " objects (the limit of one audit)");
+      }
+      out.add(o);
     }
 
     /** An object must say its kind, as kubectl requires ("Object 'Kind' is missing"): a values file or a fragment is no manifest, and must not audit clean. */

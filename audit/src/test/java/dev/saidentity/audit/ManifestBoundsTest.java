@@ -93,9 +93,20 @@ class ManifestBoundsTest {
   void inputOverTheTotalLimit_isRefusedWhileReading(@TempDir Path dir) throws Exception {
     String doc = "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {x: " + "y".repeat(1000) + "}\n";
     Path f = Files.writeString(dir.resolve("a.yaml"), doc.repeat(100));
-    Manifests.Limits small = new Manifests.Limits(50_000, 3 << 20, 1_000_000);
+    Manifests.Limits small = new Manifests.Limits(50_000, 3 << 20, 1_000_000, Manifests.MAX_OBJECTS);
     assertThatThrownBy(() -> Manifests.read(List.of(f), small)).isInstanceOf(ManifestException.class)
         .hasMessage(f + ": the manifests are larger than 50000 bytes in total (the limit of one audit)");
+  }
+
+  @Test
+  void moreObjectsThanTheLimit_isAnError_atTheDefaultLimit(@TempDir Path dir) throws Exception {
+    // Small objects cost far more heap than their text: 1.7 million of them fit in 64 MiB and not in a 1 GiB heap.
+    String pod = "---\nkind: Pod\nmetadata: {name: p}\n";
+    Path f = Files.writeString(dir.resolve("many.yaml"), pod.repeat(Manifests.MAX_OBJECTS + 1));
+    assertThatThrownBy(() -> Manifests.read(List.of(f))).isInstanceOf(ManifestException.class)
+        .hasMessage(f + ": the manifests hold more than 100000 objects (the limit of one audit)");
+    Path ok = Files.writeString(dir.resolve("ok.yaml"), pod.repeat(1_000));
+    assertThat(Manifests.read(List.of(ok))).hasSize(1_000);
   }
 
   @Test
