@@ -211,7 +211,7 @@ public final class TokenValidator {
     if (alg == null) {
       // Upstream has no allow-list: every verifier fails, with go-jose's crypto error.
       throw new Failure(Reason.UNSUPPORTED_ALGORITHM, CRYPTO_FAILURE,
-          "unsupported signing algorithm \"" + printable(algName) + "\" is not one of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512");
+          "unsupported signing algorithm \"" + Failure.printable(algName) + "\" is not one of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512");
     }
     UnverifiedToken u = UnverifiedToken.of(parsed);
     String iss = parsed.claims.iss;
@@ -227,7 +227,7 @@ public final class TokenValidator {
         List<String> sorted = new ArrayList<>(legacyIssuers);
         java.util.Collections.sort(sorted);
         throw new Failure(Reason.ISSUER_MISMATCH,
-            iss == null ? "token has no issuer" : "token issuer \"" + printable(iss) + "\" is invalid",
+            iss == null ? "token has no issuer" : "token issuer \"" + Failure.printable(iss) + "\" is invalid",
             "a legacy token is accepted only under " + goQuote(sorted));
       }
     } else if (iss == null || !issuers.contains(iss)) {
@@ -267,7 +267,7 @@ public final class TokenValidator {
       String why = keys.unavailableReason();
       String details = kid == null || kid.isEmpty()
           ? "there are no verification keys"
-          : "kid \"" + printable(kid) + "\" matches none of the " + set.all().size() + " verification keys" + someKids(set);
+          : "kid \"" + Failure.printable(kid) + "\" matches none of the " + set.all().size() + " verification keys" + someKids(set);
       throw new Failure(Reason.UNKNOWN_KEY, "invalid signature, no keys found", why.isEmpty() ? details : details + " (" + why + ")");
     }
     int tried = 0;
@@ -292,7 +292,7 @@ public final class TokenValidator {
     }
     StringBuilder sb = new StringBuilder(" [");
     for (int i = 0; i < all.size() && i < KIDS_SHOWN; i++) {
-      sb.append(i == 0 ? "" : ", ").append(printable(all.get(i).kid()));
+      sb.append(i == 0 ? "" : ", ").append(Failure.printable(all.get(i).kid()));
     }
     if (all.size() > KIDS_SHOWN) {
       sb.append(", ... ").append(all.size() - KIDS_SHOWN).append(" more");
@@ -350,7 +350,7 @@ public final class TokenValidator {
     List<String> sorted = new ArrayList<>(accepted);
     java.util.Collections.sort(sorted);
     return new Failure(Reason.ISSUER_MISMATCH,
-        iss == null ? "token has no issuer" : "token issuer \"" + printable(iss) + "\" is invalid",
+        iss == null ? "token has no issuer" : "token issuer \"" + Failure.printable(iss) + "\" is invalid",
         "expected one of " + goQuote(sorted));
   }
 
@@ -392,16 +392,6 @@ public final class TokenValidator {
       sb.append('"');
     }
     return sb.append(']').toString();
-  }
-
-  private static String printable(String s) {
-    String t = s.length() > 64 ? s.substring(0, 64) + "..." : s;
-    StringBuilder sb = new StringBuilder(t.length());
-    for (int i = 0; i < t.length(); i++) {
-      char ch = t.charAt(i);
-      sb.append(ch < 0x20 || ch == 0x7f ? '?' : ch);
-    }
-    return sb.toString();
   }
 
   @Override

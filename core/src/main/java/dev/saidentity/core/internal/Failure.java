@@ -49,4 +49,15 @@ public final class Failure extends RuntimeException {
   public TokenValidationException toException() {
     return new TokenValidationException(reason, upstream, details);
   }
+
+  /** A value for a message: at most 64 characters (then "..."), control characters as '?'. */
+  public static String printable(String s) {
+    String t = s.length() > 64 ? s.substring(0, 64) + "..." : s;
+    StringBuilder sb = new StringBuilder(t.length());
+    for (int i = 0; i < t.length(); i++) {
+      char ch = t.charAt(i);
+      sb.append(ch < 0x20 || ch == 0x7f ? '?' : ch);
+    }
+    return sb.toString();
+  }
 }

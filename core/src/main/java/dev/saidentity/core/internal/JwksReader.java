@@ -108,7 +108,7 @@ public final class JwksReader {
         }
       }
       String kid = str(k, "kid");
-      String which = "key " + index + (kid == null ? "" : " (kid " + printable(kid) + ")");
+      String which = "key " + index + (kid == null ? "" : " (kid " + Failure.printable(kid) + ")");
       PublicKey pub;
       try {
         if ("RSA".equals(kty)) {
@@ -154,16 +154,6 @@ public final class JwksReader {
       }
     }
     return false;
-  }
-
-  private static String printable(String s) {
-    String t = s.length() > 64 ? s.substring(0, 64) + "..." : s;
-    StringBuilder sb = new StringBuilder(t.length());
-    for (int i = 0; i < t.length(); i++) {
-      char ch = t.charAt(i);
-      sb.append(ch < 0x20 || ch == 0x7f ? '?' : ch);
-    }
-    return sb.toString();
   }
 
   private static PublicKey ec(JsonObject k) throws GeneralSecurityException {
