@@ -780,11 +780,11 @@ public final class CachingTokenProvider implements AutoCloseable {
      * executor that dropped the task) is abandoned: the next caller asks again, and its late answer
      * is discarded. Default {@link CachingTokenProvider#DEFAULT_MAX_WAIT} (30 s).
      *
-     * @throws IllegalArgumentException if not positive
+     * @throws IllegalArgumentException if not positive, or over a day
      */
     public Builder maxWait(Duration value) {
-      if (value.isNegative() || value.isZero()) {
-        throw new IllegalArgumentException("maxWait must be positive, got " + value);
+      if (value.isNegative() || value.isZero() || value.compareTo(Duration.ofDays(1)) > 0) {
+        throw new IllegalArgumentException("maxWait must be positive and at most a day, got " + value);
       }
       this.maxWait = value;
       return this;

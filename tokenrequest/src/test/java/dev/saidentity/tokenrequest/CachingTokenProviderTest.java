@@ -542,6 +542,9 @@ class CachingTokenProviderTest {
     assertThat(p.get(spec(3600)).token()).as("past twice the maximum wait: abandoned, asked again").isEqualTo("t-1");
     assertThat(fetches).hasValue(1);
     assertThat(dropped).hasValue(2);
+    assertThatThrownBy(() -> CachingTokenProvider.builder(s -> issue(s, 3600)).maxWait(Duration.ofDays(1).plusNanos(1)))
+        .as("twice the wait must not overflow").isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("maxWait must be positive and at most a day, got PT24H0.000000001S");
   }
 
   @Test
