@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -91,6 +92,8 @@ public final class CachingTokenProvider implements AutoCloseable {
   private final Executor fetchers;
   private final @Nullable ScheduledExecutorService ownScheduler;
   private final @Nullable ExecutorService ownFetchers;
+  /** Threads of the provider's own pools, so that {@code close()} returns only once they have ended. */
+  private final Set<Thread> ownThreads = ConcurrentHashMap.newKeySet();
   private final LongSupplier jitterSeconds;
   private final Listener listener;
   private final long initialBackoffMillis;
@@ -179,9 +182,7 @@ public final class CachingTokenProvider implements AutoCloseable {
       this.ownScheduler = null;
     } else {
       ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(1, r -> {
-        Thread t = new Thread(r, "sa-identity-token-refresh");
-        t.setDaemon(true);
-        return t;
+        return ownThread(r, "sa-identity-token-refresh");
       });
       s.setRemoveOnCancelPolicy(true);
       this.scheduler = s;
@@ -197,9 +198,7 @@ public final class CachingTokenProvider implements AutoCloseable {
       AtomicInteger n = new AtomicInteger();
       ThreadPoolExecutor pool = new ThreadPoolExecutor(DEFAULT_FETCH_THREADS, DEFAULT_FETCH_THREADS, 30, TimeUnit.SECONDS,
           new LinkedBlockingQueue<>(), r -> {
-            Thread t = new Thread(r, "sa-identity-token-fetch-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
+            return ownThread(r, "sa-identity-token-fetch-" + n.incrementAndGet());
           });
       pool.allowCoreThreadTimeOut(true);
       this.fetchers = pool;
@@ -207,6 +206,14 @@ public final class CachingTokenProvider implements AutoCloseable {
     }
     this.purge = b.purgeInterval.isZero() ? null
         : scheduler.scheduleWithFixedDelay(this::purgeExpired, b.purgeInterval.toMillis(), b.purgeInterval.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private Thread ownThread(Runnable r, String name) {
+    ownThreads.removeIf(t -> !t.isAlive()); // fetch threads end after 30 s idle
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    ownThreads.add(t);
+    return t;
   }
 
   /** A provider requesting tokens with {@code client}. */
@@ -674,6 +681,14 @@ public final class CachingTokenProvider implements AutoCloseable {
       }
       if (ownFetchers != null && !ownFetchers.awaitTermination(5, TimeUnit.SECONDS)) {
         LOG.warn("a token request did not stop within 5 s of close()");
+      }
+      // A terminated pool's last worker may still be returning from its run loop: wait (bounded) for it to end.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+      for (Thread t : ownThreads) {
+        long left = deadline - System.nanoTime();
+        if (left > 0 && t != Thread.currentThread()) {
+          t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+        }
       }
     } catch (InterruptedException ie) {
       Thread.currentThread().interrupt();
