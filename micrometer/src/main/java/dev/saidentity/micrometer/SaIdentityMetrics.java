@@ -128,7 +128,7 @@ public final class SaIdentityMetrics implements MeterBinder {
     /**
      * Validations by outcome, cache hits and misses, key refreshes and keys loaded of {@code validator}.
      *
-     * @throws IllegalArgumentException if the name is empty, longer than {@value #MAX_NAME_LENGTH}
+     * @throws IllegalArgumentException if the name is empty, longer than {@value SaIdentityMetrics#MAX_NAME_LENGTH}
      *     characters, or already given to another validator
      */
     public Builder validator(String name, TokenValidator validator) {

@@ -91,11 +91,11 @@ public final class CachingTokenProvider implements AutoCloseable {
 
   /** Why a token was requested. */
   public enum Trigger {
-    /** The first token for a key: no token was cached (the first {@code get}, or after a purge or {@link #removeBoundTo}). */
+    /** The first token for a key: no token was cached (the first {@code get}, or after a purge or {@link CachingTokenProvider#removeBoundTo}). */
     STARTUP,
     /** A refresh of a cached token that is due (by the timer, or by a {@code get} that found it due or expired). */
     SCHEDULE,
-    /** The first request after {@link #invalidate} dropped the key's token (a 401). */
+    /** The first request after {@link CachingTokenProvider#invalidate(TokenRequestSpec) invalidate} dropped the key's token (a 401). */
     UNAUTHORIZED
   }
 
@@ -135,7 +135,7 @@ public final class CachingTokenProvider implements AutoCloseable {
   }
 
   /**
-   * What a provider has counted since it was built, as of one {@link #stats()} call (each count read
+   * What a provider has counted since it was built, as of one {@link CachingTokenProvider#stats()} call (each count read
    * on its own).
    *
    * @param refreshSuccesses tokens issued, by trigger (every trigger present)

@@ -75,7 +75,7 @@ public final class ProjectedTokenFile implements TokenSource {
       @Nullable Instant issuedAt, @Nullable Instant expiresAt, @Nullable Instant warnAfter) {}
 
   /**
-   * What a token file has counted since it was made, as of one {@link #stats()} call.
+   * What a token file has counted since it was made, as of one {@link ProjectedTokenFile#stats()} call.
    *
    * @param reads reads of the file that gave a token
    * @param rotations reads that gave a token other than the one before (the kubelet rotated it)

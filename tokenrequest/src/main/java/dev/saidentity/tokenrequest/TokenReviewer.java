@@ -112,14 +112,14 @@ public final class TokenReviewer {
     AUTHENTICATED,
     /** The API server answered, and the token does not authenticate (or misses the required audiences). */
     UNAUTHENTICATED,
-    /** No answer: the request failed or missed its deadline ({@link #review} threw). */
+    /** No answer: the request failed or missed its deadline ({@link TokenReviewer#review(String) review} threw). */
     ERROR
   }
 
   /**
-   * What a reviewer has counted since it was built, as of one {@link #stats()} call (each count read
+   * What a reviewer has counted since it was built, as of one {@link TokenReviewer#stats()} call (each count read
    * on its own). Reviews answered from the cache, joined while in flight, or refused without asking
-   * (a token over {@link #MAX_TOKEN_CHARS}) are not reviews sent.
+   * (a token over {@link TokenReviewer#MAX_TOKEN_CHARS}) are not reviews sent.
    *
    * @param reviews TokenReviews sent, by outcome (every outcome present)
    * @param reviewTime their total time, by outcome (every outcome present)
