@@ -200,7 +200,12 @@ public final class FakeKubernetesApiServer implements AutoCloseable {
     return authenticator;
   }
 
-  /** A kubeconfig for this server whose user is the admin. */
+  /**
+   * A kubeconfig for this server whose user is the admin. Over HTTPS it carries the CA; over plain
+   * HTTP it says {@code insecure-skip-tls-verify: true}, which {@code @kubernetes/client-node} 1.x
+   * requires of an {@code http://} server (kubectl and client-go still send no token over plain
+   * HTTP: see {@link Builder#unsecuredAnonymous(boolean)}).
+   */
   public String kubeconfig() {
     return kubeconfig(adminToken, "default");
   }
@@ -212,6 +217,9 @@ public final class FakeKubernetesApiServer implements AutoCloseable {
     if (tls != null) {
       sb.append("    certificate-authority-data: ")
           .append(Base64.getEncoder().encodeToString(tls.caPem.getBytes(StandardCharsets.UTF_8))).append('\n');
+    } else {
+      // Meaningless for http://, but @kubernetes/client-node 1.x refuses an http:// server without it.
+      sb.append("    insecure-skip-tls-verify: true\n");
     }
     sb.append("contexts:\n- name: sa-identity-fake\n  context:\n    cluster: sa-identity-fake\n    user: sa-identity-fake-user\n")
         .append("    namespace: ").append(namespace).append('\n')
