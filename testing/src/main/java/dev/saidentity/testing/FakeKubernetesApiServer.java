@@ -251,6 +251,7 @@ public final class FakeKubernetesApiServer implements AutoCloseable {
       throw new IllegalArgumentException("the fake API server does not serve " + apiVersion + " " + kind);
     }
     try {
+      Bodies.Fields.of(t.kind, t.version).objectMeta(obj);
       return handler.create(t, ns, obj, false, true);
     } catch (StatusError e) {
       throw new IllegalStateException(e.getMessage());
