@@ -79,7 +79,7 @@ public final class FakeKubernetesApiServer implements AutoCloseable {
     this.store = new ObjectStore(clock);
     this.rbac = new Rbac(store);
     // Bound now (the URL names the port), accepting only after bootstrap().
-    this.http = new Http1Server(addr, tls == null ? null : tls.serverContext, b.headTimeout, MAX_BODY, this::serve);
+    this.http = new Http1Server(addr, tls == null ? null : tls.serverContext, b.headTimeout, b.idleTimeout, MAX_BODY, this::serve);
     this.url = (tls != null ? "https" : "http") + "://127.0.0.1:" + http.port();
     FakeTokenIssuer.Builder ib = FakeTokenIssuer.builder().issuer(b.issuer != null ? b.issuer : url).clock(clock);
     if (b.signingKey != null) {
@@ -476,6 +476,7 @@ public final class FakeKubernetesApiServer implements AutoCloseable {
     private boolean extendTokenExpiration = true;
     private boolean unsecuredAnonymous;
     private Duration headTimeout = Http1Server.DEFAULT_HEAD_TIMEOUT;
+    private Duration idleTimeout = Http1Server.DEFAULT_IDLE_TIMEOUT;
     private final List<java.security.PublicKey> verificationKeys = new ArrayList<>();
 
     private Builder() {}
@@ -569,12 +570,21 @@ public final class FakeKubernetesApiServer implements AutoCloseable {
       return this;
     }
 
-    /** How long a request head may take, idle keep-alive time included (tests shorten it). */
+    /** How long the TLS handshake, and a request head from its first byte, may take; default 10 s (tests shorten it). */
     Builder headTimeout(Duration value) {
       if (value.isNegative() || value.isZero()) {
         throw new IllegalArgumentException("headTimeout must be positive: " + value);
       }
       this.headTimeout = value;
+      return this;
+    }
+
+    /** How long a kept-alive connection may wait for its next request; default 90 s as upstream (tests shorten it). */
+    Builder idleTimeout(Duration value) {
+      if (value.isNegative() || value.isZero()) {
+        throw new IllegalArgumentException("idleTimeout must be positive: " + value);
+      }
+      this.idleTimeout = value;
       return this;
     }
 

@@ -96,6 +96,13 @@ final class Http1Codec {
     this.in = socket.getInputStream();
   }
 
+  /** Waits at most {@code millis} for the first byte of the next request; false when the client closed the connection. */
+  boolean awaitRequest(int millis) throws IOException {
+    this.deadline = 0;
+    this.idleMillis = millis;
+    return fill();
+  }
+
   /** Reads of the head must all complete by {@code nanoTime}. */
   void headDeadline(long nanoTime) {
     this.deadline = nanoTime;

@@ -27,8 +27,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A small HTTP/1.1 server over a {@link ServerSocket} (or an {@link SSLServerSocket}: TLS 1.2/1.3,
  * ALPN {@code http/1.1} only): one daemon thread per connection (at most {@link #MAX_CONNECTIONS};
- * more are closed at once), TCP_NODELAY on every connection, a deadline for each request head
- * (idle keep-alive connections included), keep-alive, Content-Length and chunked request bodies
+ * more are closed at once), TCP_NODELAY on every connection, a deadline for the TLS handshake and
+ * for each request head once its first byte arrived, an idle timeout between requests, keep-alive, Content-Length and chunked request bodies
  * (capped), {@code Expect: 100-continue}, HEAD, streamed chunked answers flushed per write. Thread-safe.
  */
 final class Http1Server implements AutoCloseable {
@@ -65,8 +65,10 @@ final class Http1Server implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Http1Server.class);
   /** Connections served at once; one more is closed as soon as it is accepted. */
   static final int MAX_CONNECTIONS = 512;
-  /** Default time a request head (the TLS handshake included) may take, idle keep-alive time included. */
+  /** Default time the TLS handshake, and a request head from its first byte, may take (upstream's ReadHeaderTimeout is 32 s). */
   static final Duration DEFAULT_HEAD_TIMEOUT = Duration.ofSeconds(10);
+  /** Default time a kept-alive connection may wait for its next request, as upstream's IdleTimeout (90 s). */
+  static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(90);
   /** Each read of a request body waits at most this long. */
   static final int BODY_IDLE_MILLIS = 60_000;
 
@@ -75,6 +77,7 @@ final class Http1Server implements AutoCloseable {
   private final Handler handler;
   private final int maxBody;
   private final long headTimeoutNanos;
+  private final int idleMillis;
   private final Semaphore slots = new Semaphore(MAX_CONNECTIONS);
   private final Map<Socket, Thread> open = new ConcurrentHashMap<>();
   private final AtomicInteger connections = new AtomicInteger();
@@ -83,10 +86,12 @@ final class Http1Server implements AutoCloseable {
   /** Test seam: sees each accepted socket once its options are set. */
   volatile @Nullable Consumer<Socket> acceptedObserver;
 
-  Http1Server(InetSocketAddress address, @Nullable SSLContext tls, Duration headTimeout, int maxBody, Handler handler) throws IOException {
+  Http1Server(InetSocketAddress address, @Nullable SSLContext tls, Duration headTimeout, Duration idleTimeout, int maxBody, Handler handler)
+      throws IOException {
     this.handler = handler;
     this.maxBody = maxBody;
     this.headTimeoutNanos = headTimeout.toNanos();
+    this.idleMillis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, idleTimeout.toMillis()));
     if (tls != null) {
       SSLServerSocket s = (SSLServerSocket) tls.getServerSocketFactory().createServerSocket();
       SSLParameters p = s.getSSLParameters();
@@ -152,6 +157,8 @@ final class Http1Server implements AutoCloseable {
       s.setTcpNoDelay(true); // each answer goes out at once, not after the client's delayed ACK
       if (s instanceof SSLSocket && tlsParameters != null) {
         ((SSLSocket) s).setSSLParameters(tlsParameters);
+        s.setSoTimeout((int) Math.max(1, headTimeoutNanos / 1_000_000));
+        ((SSLSocket) s).startHandshake(); // bounded by the head timeout, as Go bounds its handshake by ReadHeaderTimeout
       }
       Consumer<Socket> observer = acceptedObserver;
       if (observer != null) {
@@ -163,7 +170,7 @@ final class Http1Server implements AutoCloseable {
         // next request on this connection
       }
     } catch (SocketTimeoutException e) {
-      LOG.debug("fake API server: closing a connection whose request head did not arrive in time");
+      LOG.debug("fake API server: closing a connection that was idle, or whose request head did not arrive in time");
     } catch (IOException e) {
       LOG.debug("fake API server: connection ended: {}", e.getClass().getName());
     } catch (InterruptedException e) {
@@ -173,6 +180,9 @@ final class Http1Server implements AutoCloseable {
 
   /** Serves one request; returns whether the connection stays open for another. */
   private boolean exchange(Socket s, Http1Codec codec, OutputStream out) throws IOException, InterruptedException {
+    if (!codec.awaitRequest(idleMillis)) {
+      return false;
+    }
     codec.headDeadline(System.nanoTime() + headTimeoutNanos);
     Http1Codec.Head head;
     boolean keepAlive;

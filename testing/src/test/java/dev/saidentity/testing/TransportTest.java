@@ -139,12 +139,22 @@ class TransportTest {
   }
 
   @Test
-  void anIdleKeepAliveConnection_isClosedAtTheHeadDeadline_afterServingItsRequest() throws Exception {
-    FakeKubernetesApiServer server = start(FakeKubernetesApiServer.builder().headTimeout(Duration.ofMillis(200)));
+  void anIdleKeepAliveConnection_isClosedAtTheIdleTimeout_afterServingItsRequest() throws Exception {
+    FakeKubernetesApiServer server = start(FakeKubernetesApiServer.builder().idleTimeout(Duration.ofMillis(200)));
     Socket s = connect(server.port());
     send(s, get(server, "/version", ""));
     assertThat(readResponse(s.getInputStream())).startsWith("200\n");
     assertThat(assertTimeoutPreemptively(BOUND, () -> s.getInputStream().read())).isEqualTo(-1);
+  }
+
+  @Test
+  void aStalledTlsHandshake_isClosedAtTheHeadDeadline() throws Exception {
+    FakeKubernetesApiServer server = start(FakeKubernetesApiServer.builder().tls(true).headTimeout(Duration.ofMillis(200)));
+    Socket s = connect(server.port());
+    send(s, "\u0016\u0003\u0001"); // the start of a ClientHello, never finished
+    // At most a TLS alert record (type 21), then the end of the stream.
+    byte[] got = assertTimeoutPreemptively(BOUND, () -> s.getInputStream().readAllBytes());
+    assertThat(got.length == 0 || got[0] == 21).as("an alert or nothing").isTrue();
   }
 
   @Test
@@ -194,7 +204,7 @@ class TransportTest {
   @Test
   void streamedAnswer_isChunked_andEachWriteArrivesAtOnce() throws Exception {
     CompletableFuture<Void> secondMayGo = new CompletableFuture<>();
-    Http1Server http = new Http1Server(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), null, Duration.ofSeconds(10), 1024,
+    Http1Server http = new Http1Server(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), null, Duration.ofSeconds(10), Duration.ofSeconds(10), 1024,
         w -> ApiResponse.stream(200, "application/json", out -> {
           out.write("{\"type\":\"ADDED\"}\n".getBytes(StandardCharsets.UTF_8));
           secondMayGo.join(); // the first event must reach the client before the second is written
