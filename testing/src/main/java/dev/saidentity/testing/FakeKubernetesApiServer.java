@@ -46,7 +46,16 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Request bodies are read up to 3 MiB, as the API server reads them: a larger body is answered
  * {@code 413 RequestEntityTooLarge} (an announced Content-Length before any of it is read, a chunked
- * body once it passes the limit); JSON bodies nest at most 100 levels deep ({@code 400 BadRequest}).
+ * body once it passes the limit); JSON bodies nest at most 100 levels deep ({@code 400 BadRequest});
+ * a field of the wrong JSON type is a {@code 400 BadRequest} worded as upstream's decoder words it.
+ *
+ * <p>The transport is the fake's own small HTTP/1.1 server: each connection is served by its own
+ * thread (up to 512 at once), with TCP_NODELAY; the TLS handshake and each request head must
+ * complete within 10 seconds of their first byte, and a kept-alive connection is closed after 90
+ * idle seconds; a request line is at most 64 KiB ({@code 414}), the header fields at most 128 KiB
+ * and 200 fields ({@code 431}). HTTPS offers TLS 1.2 and 1.3 with ALPN {@code http/1.1} only. A
+ * WebSocket upgrade is answered {@code 503} with a {@code Status}, on which fabric8 falls back to
+ * an HTTP watch.
  */
 public final class FakeKubernetesApiServer implements AutoCloseable {
 
@@ -510,7 +519,10 @@ public final class FakeKubernetesApiServer implements AutoCloseable {
       return this;
     }
 
-    /** Serve HTTPS with the server's own CA; default plain HTTP. */
+    /**
+     * Serve HTTPS with the server's own CA; default plain HTTP. kubectl and client-go send bearer
+     * tokens only over TLS (see {@link #unsecuredAnonymous(boolean)} for plain HTTP).
+     */
     public Builder tls(boolean value) {
       this.tls = value;
       return this;
