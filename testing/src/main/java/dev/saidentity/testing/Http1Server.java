@@ -126,6 +126,11 @@ final class Http1Server implements AutoCloseable {
       } catch (IOException e) {
         if (!closed) {
           LOG.debug("fake API server: accept failed: {}", e.getClass().getName());
+          try {
+            Thread.sleep(10); // out of file descriptors, say: do not spin
+          } catch (InterruptedException stop) {
+            return;
+          }
         }
         continue;
       }
