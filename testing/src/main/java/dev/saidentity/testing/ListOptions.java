@@ -1,0 +1,154 @@
+package dev.saidentity.testing;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import java.util.List;
+import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The query parameters of a list or watch, decoded as the API server's parameter codec decodes
+ * {@code metav1.ListOptions}: integers with Go's {@code strconv.ParseInt} words on failure (400),
+ * booleans as {@code runtime.Convert_Slice_string_To_bool}, and the checks of {@code
+ * ValidateListOptions} (422). Selectors are parsed once, before anything is answered or streamed.
+ */
+final class ListOptions {
+
+  /** A watch without {@code timeoutSeconds} ends after this long (upstream picks 30 to 60 minutes at random: min-request-timeout × [1, 2)). */
+  static final long DEFAULT_WATCH_TIMEOUT_SECONDS = 30 * 60;
+
+  final boolean watch;
+  final boolean allowWatchBookmarks;
+  final @Nullable Boolean sendInitialEvents;
+  final String resourceVersion;
+  final String resourceVersionMatch;
+  final long limit;
+  final String continueToken;
+  final @Nullable Long timeoutSeconds;
+  final String labelSelector;
+  final String fieldSelector;
+  final Predicate<JsonObject> filter;
+
+  ListOptions(ApiRequest req, ResourceType type, boolean forceWatch) {
+    this.watch = forceWatch || flag(req, "watch");
+    this.allowWatchBookmarks = flag(req, "allowWatchBookmarks");
+    this.sendInitialEvents = req.query.containsKey("sendInitialEvents") ? flag(req, "sendInitialEvents") : null;
+    this.resourceVersion = req.param("resourceVersion");
+    this.resourceVersionMatch = req.param("resourceVersionMatch");
+    Long l = int64(req, "limit");
+    this.limit = l == null ? 0 : l;
+    this.continueToken = req.param("continue");
+    this.timeoutSeconds = int64(req, "timeoutSeconds");
+    this.labelSelector = req.param("labelSelector");
+    this.fieldSelector = req.param("fieldSelector");
+    this.filter = filter(type, labelSelector, fieldSelector);
+    validate();
+  }
+
+  /** Label and field selector, each parsed once: 400 for a malformed one. */
+  static Predicate<JsonObject> filter(ResourceType type, String labelSelector, String fieldSelector) {
+    String labels = labelSelector;
+    String fields = fieldSelector;
+    if (labels.isBlank() && fields.isBlank()) {
+      return o -> true;
+    }
+    return o -> Selectors.labels(labels, o) && Selectors.fields(fields, o);
+  }
+
+  /** A boolean query parameter as upstream converts it: absent, {@code 0} or {@code false} (any case) is false, anything else true. */
+  static boolean flag(ApiRequest req, String name) {
+    List<String> v = req.query.get(name);
+    if (v == null || v.isEmpty()) {
+      return false;
+    }
+    String s = v.get(0);
+    return !(s.equals("0") || s.equalsIgnoreCase("false"));
+  }
+
+  /** An int64 query parameter; 400 with Go's words when it is not one. */
+  static @Nullable Long int64(ApiRequest req, String name) {
+    List<String> v = req.query.get(name);
+    if (v == null || v.isEmpty()) {
+      return null;
+    }
+    String s = v.get(0);
+    if (!s.matches("[+-]?[0-9]+")) {
+      throw StatusError.badRequest("strconv.ParseInt: parsing " + quote(s) + ": invalid syntax");
+    }
+    try {
+      return Long.parseLong(s.startsWith("+") ? s.substring(1) : s);
+    } catch (NumberFormatException e) {
+      throw StatusError.badRequest("strconv.ParseInt: parsing " + quote(s) + ": value out of range");
+    }
+  }
+
+  private void validate() {
+    if (!watch) {
+      if (!resourceVersionMatch.isEmpty() && resourceVersion.isEmpty()) {
+        throw invalid("resourceVersionMatch", "Forbidden", "resourceVersionMatch is forbidden unless resourceVersion is provided");
+      }
+      if (!continueToken.isEmpty() && !resourceVersionMatch.isEmpty()) {
+        throw invalid("resourceVersionMatch", "Forbidden", "resourceVersionMatch is forbidden when continue is provided");
+      }
+      if (resourceVersionMatch.equals("Exact") && resourceVersion.equals("0")) {
+        throw invalid("resourceVersionMatch", "Forbidden", "resourceVersionMatch \"exact\" is forbidden for resourceVersion \"0\"");
+      }
+      if (sendInitialEvents != null) {
+        throw invalid("sendInitialEvents", "Forbidden", "sendInitialEvents is forbidden for list");
+      }
+    } else if (sendInitialEvents != null) {
+      if (!resourceVersionMatch.equals("NotOlderThan")) {
+        throw invalid("resourceVersionMatch", "Forbidden", "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan");
+      }
+    } else if (!resourceVersionMatch.isEmpty()) {
+      throw invalid("resourceVersionMatch", "Forbidden", "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided");
+    }
+    if (!resourceVersionMatch.isEmpty() && !resourceVersionMatch.equals("NotOlderThan") && !resourceVersionMatch.equals("Exact")) {
+      throw invalid("resourceVersionMatch", "NotSupported", "Unsupported value: \"" + resourceVersionMatch
+          + "\": supported values: \"Exact\", \"NotOlderThan\", \"\"");
+    }
+  }
+
+  /** A 422 on ListOptions, as {@code errors.NewInvalid(schema.GroupKind{Group: "meta.k8s.io", Kind: "ListOptions"}, "", errs)} words it. */
+  private static StatusError invalid(String field, String type, String detail) {
+    String text = type.equals("Forbidden") ? "Forbidden: " + detail : detail;
+    JsonObject d = StatusError.details(null, "meta.k8s.io", "ListOptions");
+    JsonArray causes = new JsonArray();
+    JsonObject cause = new JsonObject();
+    cause.addProperty("reason", "Field" + (type.equals("Forbidden") ? "ValueForbidden" : "ValueNotSupported"));
+    cause.addProperty("message", text);
+    cause.addProperty("field", field);
+    causes.add(cause);
+    d.add("causes", causes);
+    return new StatusError(422, "Invalid", "ListOptions.meta.k8s.io \"\" is invalid: " + field + ": " + text, d);
+  }
+
+  /** A resourceVersion parameter as a number: 400 for anything else, as upstream's versioner. */
+  static long parseResourceVersion(String rv) {
+    try {
+      long v = Long.parseUnsignedLong(rv);
+      if (v < 0) {
+        throw new NumberFormatException();
+      }
+      return v;
+    } catch (NumberFormatException e) {
+      throw StatusError.badRequest("invalid resource version: strconv.ParseUint: parsing " + quote(rv) + ": invalid syntax");
+    }
+  }
+
+  /** Go's {@code %q} for the printable ASCII a query value usually is; other characters escaped. */
+  static String quote(String s) {
+    StringBuilder sb = new StringBuilder("\"");
+    for (int i = 0; i < s.length() && i < 100; i++) {
+      char c = s.charAt(i);
+      if (c == '"' || c == '\\') {
+        sb.append('\\').append(c);
+      } else if (c < 0x20 || c > 0x7e) {
+        sb.append(String.format("\\u%04x", (int) c));
+      } else {
+        sb.append(c);
+      }
+    }
+    return sb.append('"').toString();
+  }
+}
