@@ -160,8 +160,9 @@ final class Patches {
       return c;
     }
 
+    /** A safety net only: the patch's depth was checked before merging, and the merge recurses at most a few calls a level. */
     private static void checkDepth(int depth) {
-      if (depth > MAX_DEPTH) {
+      if (depth > 4 * MAX_DEPTH) {
         throw StatusError.badRequest("the patch nests deeper than " + MAX_DEPTH + " levels");
       }
     }
