@@ -129,8 +129,12 @@ final class Apply {
           dropped.add(p);
         }
       }
-      dropped.sort(Comparator.comparing((List<String> p) -> -p.size()));
+      // parents first: a list item goes whole when nobody else owns anything in it
+      dropped.sort(Comparator.comparing((List<String> p) -> p.size()));
       for (List<String> p : dropped) {
+        if (isKeyFieldOfItem(p)) {
+          continue; // an item that stays keeps its key
+        }
         boolean ownedElsewhere = ManagedFields.coversOrBelow(appliedSet, p);
         for (int i = 0; i < entries.size() && !ownedElsewhere; i++) {
           ownedElsewhere = entries.get(i) != mine && ManagedFields.coversOrBelow(sets.get(i), p);
@@ -154,6 +158,15 @@ final class Apply {
     }
     ManagedFields.store(merged, entries);
     return merged;
+  }
+
+  private static boolean isKeyFieldOfItem(List<String> p) {
+    if (p.size() < 2 || !p.get(p.size() - 2).startsWith("k:")) {
+      return false;
+    }
+    String keyJson = p.get(p.size() - 2).substring(2);
+    String field = p.get(p.size() - 1);
+    return field.startsWith("f:") && com.google.gson.JsonParser.parseString(keyJson).getAsJsonObject().has(field.substring(2));
   }
 
   private static boolean isApplyEntryOf(JsonObject e, String manager) {
