@@ -250,6 +250,16 @@ final class ApiHandler {
 
   private ApiResponse create(ApiRequest req, ResourceType type, String ns) {
     JsonObject obj = Bodies.object(req);
+    String fieldManager = req.param("fieldManager");
+    if (!fieldManager.isEmpty()) {
+      Apply.validateFieldManager(fieldManager, false);
+      obj.addProperty("apiVersion", type.apiVersion());
+      obj.addProperty("kind", type.kind);
+      JsonObject none = new JsonObject();
+      none.addProperty("apiVersion", type.apiVersion());
+      none.addProperty("kind", type.kind);
+      ManagedFields.recordUpdate(none, obj, fieldManager, type.apiVersion(), store.now());
+    }
     return ApiResponse.json(201, create(type, ns, obj, "All".equals(req.param("dryRun")), false));
   }
 
@@ -334,27 +344,42 @@ final class ApiHandler {
       return ApiResponse.json(200, obj);
     }
     // The body's resourceVersion, when set, is the precondition the store checks under its lock.
-    return ApiResponse.json(200, store.update(type, ns, name, current -> obj));
+    String fieldManager = req.param("fieldManager");
+    if (!fieldManager.isEmpty()) {
+      Apply.validateFieldManager(fieldManager, false);
+    }
+    return ApiResponse.json(200, store.update(type, ns, name, current -> recordUpdate(type, current, obj.deepCopy(), fieldManager)));
   }
 
   private ApiResponse patch(ApiRequest req, ResourceType type, String ns, String name) {
-    require(type, ns, name);
     String ct = req.contentType.toLowerCase(Locale.ROOT);
     String text = new String(req.body, StandardCharsets.UTF_8);
-    java.util.function.UnaryOperator<JsonObject> change;
+    boolean apply = ct.startsWith("application/apply-patch+yaml");
+    String fieldManager = req.param("fieldManager");
+    if (!apply && req.query.containsKey("force")) {
+      throw StatusError.invalidOption("PatchOptions", "force", "FieldValueForbidden", "Forbidden: may not be specified for non-apply patch");
+    }
+    if (apply) {
+      return apply(req, type, ns, name, text, fieldManager);
+    }
+    if (!fieldManager.isEmpty()) {
+      Apply.validateFieldManager(fieldManager, false);
+    }
+    require(type, ns, name);
+    java.util.function.UnaryOperator<JsonObject> patch;
     try {
       if (ct.startsWith("application/json-patch+json")) {
         JsonElement ops = BoundedJson.parse(text);
         if (!ops.isJsonArray()) {
           throw StatusError.badRequest("a JSON patch must be an array of operations");
         }
-        change = current -> patched(Patches.jsonPatch(current, ops.getAsJsonArray()));
-      } else if (ct.startsWith("application/merge-patch+json") || ct.startsWith("application/strategic-merge-patch+json")) {
+        patch = current -> patched(Patches.jsonPatch(current, ops.getAsJsonArray()));
+      } else if (ct.startsWith("application/merge-patch+json")) {
         JsonElement p = BoundedJson.parse(text);
-        change = current -> patched(Patches.merge(current, p));
-      } else if (ct.startsWith("application/apply-patch+yaml")) {
-        JsonObject applied = Yaml.toJson(text);
-        change = current -> patched(Patches.merge(current, applied));
+        patch = current -> patched(Patches.merge(current, p));
+      } else if (ct.startsWith("application/strategic-merge-patch+json")) {
+        JsonElement p = BoundedJson.parse(text);
+        patch = current -> Patches.strategicMerge(type, current, p);
       } else {
         throw new StatusError(415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted media types include: "
             + "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json", null);
@@ -362,6 +387,7 @@ final class ApiHandler {
     } catch (com.google.gson.JsonParseException e) {
       throw StatusError.badRequest("the patch could not be parsed as JSON" + (e instanceof BoundedJson.TooDeep ? ": " + e.getMessage() : ""));
     }
+    java.util.function.UnaryOperator<JsonObject> change = current -> recordUpdate(type, current, patch.apply(current), fieldManager);
     if ("All".equals(req.param("dryRun"))) {
       JsonObject o = change.apply(require(type, ns, name));
       ObjectStore.meta(o).addProperty("name", name);
@@ -369,6 +395,70 @@ final class ApiHandler {
     }
     // One compare-and-set: the patch is applied to the current object under the store's lock.
     return ApiResponse.json(200, store.update(type, ns, name, change));
+  }
+
+  /**
+   * Server-side apply: creates a missing object (201) or merges into the existing one (200), with
+   * managedFields; {@code fieldManager} is required, {@code force} takes conflicting fields over.
+   */
+  private ApiResponse apply(ApiRequest req, ResourceType type, String ns, String name, String text, String fieldManager) {
+    JsonObject applied = Yaml.toJson(text);
+    Apply.validateFieldManager(fieldManager, true);
+    boolean force = ListOptions.flag(req, "force");
+    JsonObject appliedMeta = ObjectStore.meta(applied);
+    String bodyName = Rbac.str(appliedMeta, "name");
+    if (!bodyName.isEmpty() && !bodyName.equals(name)) {
+      throw StatusError.badRequest("the name of the object (" + bodyName + ") does not match the name on the URL (" + name + ")");
+    }
+    String bodyNs = Rbac.str(appliedMeta, "namespace");
+    if (type.namespaced && !bodyNs.isEmpty() && !bodyNs.equals(ns)) {
+      throw StatusError.badRequest("the namespace of the provided object does not match the namespace sent on the request");
+    }
+    boolean dryRun = "All".equals(req.param("dryRun"));
+    for (int attempt = 0; ; attempt++) {
+      if (type.namespaced) {
+        requireNamespaceExists(ns, true);
+      }
+      JsonObject current = store.get(type, ns, name);
+      if (current == null) {
+        JsonObject obj = Apply.apply(type, null, applied, fieldManager, force, store.now());
+        ObjectStore.meta(obj).addProperty("name", name);
+        try {
+          return ApiResponse.json(201, create(type, ns, obj, dryRun, false));
+        } catch (StatusError e) {
+          if (e.code != 409 || !e.reason.equals("AlreadyExists") || attempt > 0) {
+            throw e;
+          }
+          continue; // created meanwhile: apply to it, as upstream's patcher retries
+        }
+      }
+      if (dryRun) {
+        return ApiResponse.json(200, Apply.apply(type, current, applied, fieldManager, force, store.now()));
+      }
+      try {
+        return ApiResponse.json(200, store.update(type, ns, name, cur -> Apply.apply(type, cur, applied, fieldManager, force, store.now())));
+      } catch (StatusError e) {
+        if (e.code != 404 || attempt > 0) {
+          throw e;
+        }
+        // deleted meanwhile: create it
+      }
+    }
+  }
+
+  /**
+   * managedFields of a non-apply write: an Update entry for {@code fieldManager}, recorded when one is
+   * given or the object already has managed fields ("unknown" then, as the fake has no user agent to
+   * derive a manager from).
+   */
+  private JsonObject recordUpdate(ResourceType type, JsonObject before, JsonObject after, String fieldManager) {
+    JsonElement mf = ObjectStore.meta(before).get("managedFields");
+    boolean managed = mf != null && mf.isJsonArray() && mf.getAsJsonArray().size() > 0;
+    if (fieldManager.isEmpty() && !managed) {
+      return after;
+    }
+    ManagedFields.recordUpdate(before, after, fieldManager.isEmpty() ? "unknown" : fieldManager, type.apiVersion(), store.now());
+    return after;
   }
 
   private static JsonObject patched(JsonElement e) {

@@ -1,6 +1,5 @@
 package dev.saidentity.testing;
 
-import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import java.util.List;
 import java.util.function.Predicate;
@@ -47,12 +46,7 @@ final class ListOptions {
 
   /** Label and field selector, each parsed once: 400 for a malformed one. */
   static Predicate<JsonObject> filter(ResourceType type, String labelSelector, String fieldSelector) {
-    String labels = labelSelector;
-    String fields = fieldSelector;
-    if (labels.isBlank() && fields.isBlank()) {
-      return o -> true;
-    }
-    return o -> Selectors.labels(labels, o) && Selectors.fields(fields, o);
+    return Selectors.labelSelector(labelSelector).and(Selectors.fieldSelector(type, fieldSelector));
   }
 
   /** A boolean query parameter as upstream converts it: absent, {@code 0} or {@code false} (any case) is false, anything else true. */
@@ -111,16 +105,9 @@ final class ListOptions {
 
   /** A 422 on ListOptions, as {@code errors.NewInvalid(schema.GroupKind{Group: "meta.k8s.io", Kind: "ListOptions"}, "", errs)} words it. */
   private static StatusError invalid(String field, String type, String detail) {
-    String text = type.equals("Forbidden") ? "Forbidden: " + detail : detail;
-    JsonObject d = StatusError.details(null, "meta.k8s.io", "ListOptions");
-    JsonArray causes = new JsonArray();
-    JsonObject cause = new JsonObject();
-    cause.addProperty("reason", "Field" + (type.equals("Forbidden") ? "ValueForbidden" : "ValueNotSupported"));
-    cause.addProperty("message", text);
-    cause.addProperty("field", field);
-    causes.add(cause);
-    d.add("causes", causes);
-    return new StatusError(422, "Invalid", "ListOptions.meta.k8s.io \"\" is invalid: " + field + ": " + text, d);
+    boolean forbidden = type.equals("Forbidden");
+    return StatusError.invalidOption("ListOptions", field, forbidden ? "FieldValueForbidden" : "FieldValueNotSupported",
+        forbidden ? "Forbidden: " + detail : detail);
   }
 
   /** A resourceVersion parameter as a number: 400 for anything else, as upstream's versioner. */
