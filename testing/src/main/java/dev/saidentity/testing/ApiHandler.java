@@ -204,6 +204,9 @@ final class ApiHandler {
   /** A watch: 200 and a stream of JSON-line events; errors of the request (400, 422) before anything is streamed. */
   private ApiResponse watch(ResourceType type, String ns, String name, ApiRequest req) {
     ListOptions opts = new ListOptions(req, type, true);
+    if (req.method.equals("HEAD")) {
+      return ApiResponse.json(200, new JsonObject()); // headers only: no stream to open
+    }
     java.util.function.Predicate<JsonObject> filter = opts.filter;
     if (!name.isEmpty()) {
       // /watch/.../name: a watch of one object, as a metadata.name field selector.

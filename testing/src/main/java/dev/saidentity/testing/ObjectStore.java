@@ -326,43 +326,49 @@ final class ObjectStore {
   // ------------------------------------------------------------------ watch
 
   /**
-   * Opens a watch: its first events, then every matching change, with no gap in between (computed and
-   * registered under the lock). {@code from} null means the current state as ADDED events first
-   * (resourceVersion absent or "0", or {@code sendInitialEvents=true}).
+   * A watch, not yet open: it opens when its stream starts to be written (so that an answer that is
+   * never sent leaves no watcher behind). {@code from} null means the current state as ADDED events
+   * first (resourceVersion absent or "0", or {@code sendInitialEvents=true}).
    */
-  synchronized Watch watch(ResourceType type, String namespace, Predicate<JsonObject> filter, @Nullable Long from,
+  Watch watch(ResourceType type, String namespace, Predicate<JsonObject> filter, @Nullable Long from,
       boolean bookmarks, boolean initialEventsEnd, long deadlineNanos) {
+    return new Watch(this, type, namespace, filter, from, bookmarks, initialEventsEnd, deadlineNanos);
+  }
+
+  /**
+   * Opens a watch: returns its first events and registers it for every later matching change, with no
+   * gap in between (both under the lock). A watch from a version older than the history gets an
+   * ERROR event with the 410 Status and is closed, as upstream's cacher answers it (HTTP 200).
+   */
+  synchronized List<JsonObject> open(Watch w) {
     List<JsonObject> initial = new ArrayList<>();
     boolean expired = false;
-    if (from == null) {
-      for (JsonObject o : range(objects, prefix(type, namespace)).values()) {
-        if (filter.test(o)) {
+    if (w.from == null) {
+      for (JsonObject o : range(objects, prefix(w.type, w.namespace)).values()) {
+        if (w.filter.test(o)) {
           initial.add(Watch.event("ADDED", o));
         }
       }
-      if (initialEventsEnd) {
-        initial.add(Watch.bookmark(type, Long.toString(resourceVersion), true));
+      if (w.initialEventsEnd) {
+        initial.add(Watch.bookmark(w.type, Long.toString(resourceVersion), true));
       }
-    } else if (from < history.floor()) {
-      // Upstream's cacher answers 200 and an ERROR event carrying the 410 Status, then ends the watch.
-      initial.add(Watch.event("ERROR", tooOld(from).toStatus()));
+    } else if (w.from < history.floor()) {
+      initial.add(Watch.event("ERROR", tooOld(w.from).toStatus()));
       expired = true;
     } else {
-      Watch probe = new Watch(this, type, namespace, filter, false, 0, List.of());
-      for (History.Event e : history.after(from)) {
-        JsonObject event = probe.eventFor(e);
+      for (History.Event e : history.after(w.from)) {
+        JsonObject event = w.eventFor(e);
         if (event != null) {
           initial.add(event);
         }
       }
     }
-    Watch w = new Watch(this, type, namespace, filter, bookmarks, deadlineNanos, initial);
-    if (expired || closed) {
+    if (expired || closed || w.closed) {
       w.close();
     } else {
       watches.add(w);
     }
-    return w;
+    return initial;
   }
 
   /** The resourceVersion a BOOKMARK may carry now: null while events wait to be written (they would be skipped on a resume). */

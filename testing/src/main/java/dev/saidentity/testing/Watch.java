@@ -4,7 +4,6 @@ import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -30,23 +29,26 @@ final class Watch implements ApiResponse.Stream {
   /** The namespace watched, "" for all (or a cluster-scoped kind). */
   final String namespace;
   final Predicate<JsonObject> filter;
+  /** Events after this resourceVersion; null: the current state first. */
+  final @Nullable Long from;
+  final boolean initialEventsEnd;
   private final ObjectStore store;
   private final boolean bookmarks;
   private final long deadlineNanos;
-  private final List<JsonObject> initial;
   private final LinkedBlockingQueue<JsonObject> pending = new LinkedBlockingQueue<>();
   /** Guarded by the store's lock. */
   boolean closed;
 
-  Watch(ObjectStore store, ResourceType type, String namespace, Predicate<JsonObject> filter, boolean bookmarks, long deadlineNanos,
-      List<JsonObject> initial) {
+  Watch(ObjectStore store, ResourceType type, String namespace, Predicate<JsonObject> filter, @Nullable Long from, boolean bookmarks,
+      boolean initialEventsEnd, long deadlineNanos) {
     this.store = store;
     this.type = type;
     this.namespace = namespace;
     this.filter = filter;
+    this.from = from;
     this.bookmarks = bookmarks;
+    this.initialEventsEnd = initialEventsEnd;
     this.deadlineNanos = deadlineNanos;
-    this.initial = initial;
   }
 
   /** The event this watcher gets for a change, as the cacher's {@code convertToWatchEvent}: null when neither state passes. */
@@ -118,7 +120,7 @@ final class Watch implements ApiResponse.Stream {
   @Override
   public void writeTo(OutputStream out) throws IOException {
     try {
-      for (JsonObject e : initial) {
+      for (JsonObject e : store.open(this)) {
         write(out, e);
       }
       out.flush();
