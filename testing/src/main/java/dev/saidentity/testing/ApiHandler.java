@@ -1,30 +1,28 @@
 package dev.saidentity.testing;
 
-import static dev.saidentity.testing.ResourceType.CONFIG_MAPS;
 import static dev.saidentity.testing.ResourceType.NAMESPACES;
 import static dev.saidentity.testing.ResourceType.PODS;
-import static dev.saidentity.testing.ResourceType.SECRETS;
 import static dev.saidentity.testing.ResourceType.SERVICE_ACCOUNTS;
 
-import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
-import dev.saidentity.core.ServiceAccount;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
-/** Routes and answers API requests against the store: discovery, CRUD, TokenRequest, reviews. */
+/**
+ * Routes and answers API requests against the store: discovery, get, list, watch, create, update,
+ * patch (JSON, merge, strategic merge, server-side apply), delete and deletecollection, and hands
+ * TokenRequest and the reviews to their handlers.
+ */
 final class ApiHandler {
 
   private static final Pattern DNS_SUBDOMAIN = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
@@ -207,7 +205,7 @@ final class ApiHandler {
     if (req.method.equals("HEAD")) {
       return ApiResponse.json(200, new JsonObject()); // headers only: no stream to open
     }
-    java.util.function.Predicate<JsonObject> filter = opts.filter;
+    Predicate<JsonObject> filter = opts.filter;
     if (!name.isEmpty()) {
       // /watch/.../name: a watch of one object, as a metadata.name field selector.
       filter = filter.and(o -> name.equals(Rbac.str(ObjectStore.meta(o), "name")));
@@ -225,13 +223,13 @@ final class ApiHandler {
     long timeout = opts.timeoutSeconds != null && opts.timeoutSeconds > 0
         ? Math.min(opts.timeoutSeconds, ListOptions.DEFAULT_WATCH_TIMEOUT_SECONDS * 48) : ListOptions.DEFAULT_WATCH_TIMEOUT_SECONDS;
     Watch w = store.watch(type, type.namespaced ? ns : "", filter, from, opts.allowWatchBookmarks, initialEventsEnd,
-        System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(timeout));
+        System.nanoTime() + TimeUnit.SECONDS.toNanos(timeout));
     return ApiResponse.stream(200, "application/json", w);
   }
 
   /** DELETE of a collection: deletes what the selectors match, answers the list of deleted objects. */
   private ApiResponse deleteCollection(ApiRequest req, ResourceType type, String ns) {
-    java.util.function.Predicate<JsonObject> filter = ListOptions.filter(type, req.param("labelSelector"), req.param("fieldSelector"));
+    Predicate<JsonObject> filter = ListOptions.filter(type, req.param("labelSelector"), req.param("fieldSelector"));
     if (type.namespaced && !ns.isEmpty()) {
       requireNamespaceExists(ns, false);
     }
@@ -369,7 +367,7 @@ final class ApiHandler {
       Apply.validateFieldManager(fieldManager, false);
     }
     require(type, ns, name);
-    java.util.function.UnaryOperator<JsonObject> patch;
+    UnaryOperator<JsonObject> patch;
     try {
       if (ct.startsWith("application/json-patch+json")) {
         JsonElement ops = BoundedJson.parse(text);
@@ -390,7 +388,7 @@ final class ApiHandler {
     } catch (com.google.gson.JsonParseException e) {
       throw StatusError.badRequest("the patch could not be parsed as JSON" + (e instanceof BoundedJson.TooDeep ? ": " + e.getMessage() : ""));
     }
-    java.util.function.UnaryOperator<JsonObject> change = current -> recordUpdate(type, current, patch.apply(current), fieldManager);
+    UnaryOperator<JsonObject> change = current -> recordUpdate(type, current, patch.apply(current), fieldManager);
     if ("All".equals(req.param("dryRun"))) {
       JsonObject o = change.apply(require(type, ns, name));
       ObjectStore.meta(o).addProperty("name", name);

@@ -67,12 +67,12 @@ final class ListOptions {
     }
     String s = v.get(0);
     if (!s.matches("[+-]?[0-9]+")) {
-      throw StatusError.badRequest("strconv.ParseInt: parsing " + quote(s) + ": invalid syntax");
+      throw StatusError.badRequest("strconv.ParseInt: parsing " + Selectors.goQuote(s) + ": invalid syntax");
     }
     try {
       return Long.parseLong(s.startsWith("+") ? s.substring(1) : s);
     } catch (NumberFormatException e) {
-      throw StatusError.badRequest("strconv.ParseInt: parsing " + quote(s) + ": value out of range");
+      throw StatusError.badRequest("strconv.ParseInt: parsing " + Selectors.goQuote(s) + ": value out of range");
     }
   }
 
@@ -119,23 +119,7 @@ final class ListOptions {
       }
       return v;
     } catch (NumberFormatException e) {
-      throw StatusError.badRequest("invalid resource version: strconv.ParseUint: parsing " + quote(rv) + ": invalid syntax");
+      throw StatusError.badRequest("invalid resource version: strconv.ParseUint: parsing " + Selectors.goQuote(rv) + ": invalid syntax");
     }
-  }
-
-  /** Go's {@code %q} for the printable ASCII a query value usually is; other characters escaped. */
-  static String quote(String s) {
-    StringBuilder sb = new StringBuilder("\"");
-    for (int i = 0; i < s.length() && i < 100; i++) {
-      char c = s.charAt(i);
-      if (c == '"' || c == '\\') {
-        sb.append('\\').append(c);
-      } else if (c < 0x20 || c > 0x7e) {
-        sb.append(String.format("\\u%04x", (int) c));
-      } else {
-        sb.append(c);
-      }
-    }
-    return sb.append('"').toString();
   }
 }

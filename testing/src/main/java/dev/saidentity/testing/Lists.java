@@ -172,7 +172,7 @@ final class Lists {
     if (r == 0 || r < -1) {
       throw StatusError.badRequest("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
     }
-    if (start.isEmpty() || start.contains("..") || start.startsWith("/")) {
+    if (start.isEmpty() || start.contains("..")) {
       throw StatusError.badRequest("continue key is not valid: encoded start key is not valid");
     }
     rv[0] = r;
