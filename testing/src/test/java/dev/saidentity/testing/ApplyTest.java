@@ -179,6 +179,19 @@ class ApplyTest {
   }
 
   @Test
+  void droppedItem_thatAnotherManagerAddedTo_staysWithItsKey() {
+    ResourceType pod = SelectorsTest.type("Pod");
+    JsonObject created = Apply.apply(pod, null, j("{'apiVersion':'v1','kind':'Pod','metadata':{'name':'p'},"
+        + "'spec':{'containers':[{'name':'app','image':'nginx'}]}}"), "mgr", false, T0);
+    JsonObject live = created.deepCopy();
+    live.getAsJsonObject("spec").getAsJsonArray("containers").get(0).getAsJsonObject().add("env", j("{'a':[{'name':'E','value':'1'}]}").get("a"));
+    ManagedFields.recordUpdate(created, live, "injector", "v1", T1);
+    JsonObject got = Apply.apply(pod, live, j("{'apiVersion':'v1','kind':'Pod','metadata':{'name':'p'},'spec':{'containers':[]}}"),
+        "mgr", false, T1);
+    assertThat(got.getAsJsonObject("spec")).isEqualTo(j("{'containers':[{'name':'app','env':[{'name':'E','value':'1'}]}]}"));
+  }
+
+  @Test
   void keyedListItemWithoutItsKey_is400() {
     ResourceType pod = SelectorsTest.type("Pod");
     StatusError e = fails(() -> Apply.apply(pod, null, j("{'apiVersion':'v1','kind':'Pod','spec':{'containers':[{'image':'x'}]}}"),
