@@ -63,7 +63,7 @@ final class Apply {
 
     if (current == null) {
       JsonObject created = cfg.deepCopy();
-      JsonObject m = ObjectStore.meta(created);
+      JsonObject m = ManagedFields.metadata(created);
       SERVER_METADATA.forEach(m::remove);
       List<JsonObject> entries = new ArrayList<>();
       entries.add(ManagedFields.entry(fieldManager, "Apply", type.apiVersion(), now, appliedSet));
@@ -205,19 +205,29 @@ final class Apply {
 
   /**
    * Upstream's {@code ValidatePatchOptions}/{@code ValidateFieldManager}: required for apply (422 Invalid on
-   * PatchOptions), at most 128 bytes, printable characters only.
+   * PatchOptions), at most 128 bytes, printable characters only (one error a non-printable character, its byte position).
    */
   static void validateFieldManager(String fieldManager, boolean forApply) {
+    List<String[]> errs = new ArrayList<>();
     if (forApply && fieldManager.isEmpty()) {
-      throw StatusError.invalidOption("PatchOptions", "fieldManager", "FieldValueRequired", "Required value: is required for apply patch");
+      errs.add(new String[] {"fieldManager", "FieldValueRequired", "Required value: is required for apply patch"});
     }
-    if (fieldManager.getBytes(StandardCharsets.UTF_8).length > 128) {
-      throw StatusError.invalidOption("PatchOptions", "fieldManager", "FieldValueTooLong", "Too long: may not be more than 128 bytes");
+    byte[] utf8 = fieldManager.getBytes(StandardCharsets.UTF_8);
+    if (utf8.length > 128) {
+      errs.add(new String[] {"fieldManager", "FieldValueTooLong", "Too long: may not be more than 128 bytes"});
     }
-    boolean printable = fieldManager.codePoints().allMatch(c -> c == ' ' || isGoPrint(c));
-    if (!printable) {
-      throw StatusError.invalidOption("PatchOptions", "fieldManager", "FieldValueInvalid",
-          "Invalid value: " + Selectors.goQuote(fieldManager) + ": must only contain printable characters");
+    int bytePos = 0;
+    for (int i = 0; i < fieldManager.length(); ) {
+      int c = fieldManager.codePointAt(i);
+      if (c != ' ' && !isGoPrint(c)) {
+        errs.add(new String[] {"fieldManager", "FieldValueInvalid", "Invalid value: " + Selectors.goQuote(fieldManager)
+            + ": invalid character " + String.format("U+%04X", c) + " (at position " + bytePos + ")"});
+      }
+      bytePos += new String(Character.toChars(c)).getBytes(StandardCharsets.UTF_8).length;
+      i += Character.charCount(c);
+    }
+    if (!errs.isEmpty()) {
+      throw StatusError.invalidOption("PatchOptions", errs);
     }
   }
 

@@ -434,7 +434,7 @@ final class ManagedFields {
     }
     kept.sort(Comparator.comparing((JsonObject e) -> Rbac.str(e, "operation")).thenComparing(e -> Rbac.str(e, "time"))
         .thenComparing(e -> Rbac.str(e, "manager")).thenComparing(e -> Rbac.str(e, "apiVersion")));
-    JsonObject meta = ObjectStore.meta(o);
+    JsonObject meta = metadata(o);
     if (kept.isEmpty()) {
       meta.remove("managedFields");
     } else {
@@ -444,7 +444,23 @@ final class ManagedFields {
     }
   }
 
+  /** The object's metadata, created when absent (kept here so these helpers do not depend on the store). */
+  static JsonObject metadata(JsonObject o) {
+    JsonElement m = o.get("metadata");
+    if (m == null || !m.isJsonObject()) {
+      JsonObject created = new JsonObject();
+      o.add("metadata", created);
+      return created;
+    }
+    return m.getAsJsonObject();
+  }
+
+  /** Whether the set holds {@code path} or a path below it (descendants sort right after a path in {@link #PATH_ORDER}). */
   static boolean coversOrBelow(Set<List<String>> set, List<String> path) {
+    if (set instanceof java.util.NavigableSet) {
+      List<String> next = ((java.util.NavigableSet<List<String>>) set).ceiling(path);
+      return next != null && next.size() >= path.size() && next.subList(0, path.size()).equals(path);
+    }
     for (List<String> m : set) {
       if (m.size() >= path.size() && m.subList(0, path.size()).equals(path)) {
         return true;

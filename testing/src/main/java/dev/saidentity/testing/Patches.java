@@ -284,8 +284,9 @@ final class Patches {
       List<JsonElement> merged = mergeList(cp, originalList.deepCopy(), patchList, mk, depth + 1).asList();
       List<JsonElement> patchItems = new ArrayList<>();
       List<JsonElement> serverOnly = new ArrayList<>();
+      java.util.function.ToIntFunction<JsonElement> inOrder = indexer(orderList, mk);
       for (JsonElement x : merged) {
-        (index(orderList, x, mk) >= 0 ? patchItems : serverOnly).add(x);
+        (inOrder.applyAsInt(x) >= 0 ? patchItems : serverOnly).add(x);
       }
       original.add(field, toArray(normalizeElementOrder(patchItems, serverOnly, orderList, originalList.asList(), mk)));
       patch.remove(field);
@@ -409,8 +410,9 @@ final class Patches {
       }
       List<JsonElement> patchItems = new ArrayList<>();
       List<JsonElement> serverOnly = new ArrayList<>();
+      java.util.function.ToIntFunction<JsonElement> inPatch = indexer(p, mk);
       for (JsonElement x : merged) {
-        (index(p, x, mk) >= 0 ? patchItems : serverOnly).add(x);
+        (inPatch.applyAsInt(x) >= 0 ? patchItems : serverOnly).add(x);
       }
       return toArray(normalizeElementOrder(patchItems, serverOnly, p, orig, mk));
     }
@@ -449,15 +451,6 @@ final class Patches {
     return a.equals(b);
   }
 
-  private static int index(List<JsonElement> list, JsonElement item, String mk) {
-    for (int i = 0; i < list.size(); i++) {
-      if (sameItem(list.get(i), item, mk)) {
-        return i;
-      }
-    }
-    return -1;
-  }
-
   private static JsonArray toArray(List<JsonElement> l) {
     JsonArray a = new JsonArray();
     l.forEach(a::add);
@@ -467,10 +460,12 @@ final class Patches {
   /** Upstream's {@code normalizeElementOrder}: each part sorted by its order list, then merged by the server order. */
   private static List<JsonElement> normalizeElementOrder(List<JsonElement> patch, List<JsonElement> serverOnly,
       List<JsonElement> patchOrder, List<JsonElement> serverOrder, String mk) {
+    java.util.function.ToIntFunction<JsonElement> inServer = indexer(serverOrder, mk);
+    java.util.function.ToIntFunction<JsonElement> inPatch = indexer(patchOrder, mk);
     List<JsonElement> left = new ArrayList<>(serverOnly);
-    left.sort((a, b) -> Integer.compare(index(serverOrder, a, mk), index(serverOrder, b, mk)));
+    left.sort(java.util.Comparator.comparingInt(inServer));
     List<JsonElement> right = new ArrayList<>(patch);
-    right.sort((a, b) -> Integer.compare(index(patchOrder, a, mk), index(patchOrder, b, mk)));
+    right.sort(java.util.Comparator.comparingInt(inPatch));
     List<JsonElement> out = new ArrayList<>();
     int i = 0;
     int j = 0;
@@ -480,8 +475,8 @@ final class Patches {
       } else if (j >= right.size()) {
         out.add(left.get(i++));
       } else {
-        int li = index(serverOrder, left.get(i), mk);
-        int ri = index(serverOrder, right.get(j), mk);
+        int li = inServer.applyAsInt(left.get(i));
+        int ri = inServer.applyAsInt(right.get(j));
         if (li >= 0 && ri >= 0 && li < ri) {
           out.add(left.get(i++));
         } else {
@@ -491,6 +486,26 @@ final class Patches {
     }
     return out;
   }
+
+  /** The position of an item in a list (by merge key for maps, by value otherwise), -1 when absent; one hash lookup. */
+  private static java.util.function.ToIntFunction<JsonElement> indexer(List<JsonElement> list, String mk) {
+    Map<JsonElement, Integer> at = new java.util.HashMap<>();
+    for (int i = 0; i < list.size(); i++) {
+      JsonElement k = itemKey(list.get(i), mk);
+      if (k != null) {
+        at.putIfAbsent(k, i);
+      }
+    }
+    return x -> {
+      JsonElement k = itemKey(x, mk);
+      return k == null ? -1 : at.getOrDefault(k, -1);
+    };
+  }
+
+  private static @Nullable JsonElement itemKey(JsonElement x, String mk) {
+    return !mk.isEmpty() && x.isJsonObject() ? x.getAsJsonObject().get(mk) : x;
+  }
+
 
   static JsonElement merge(JsonElement target, JsonElement patch) {
     if (!patch.isJsonObject()) {

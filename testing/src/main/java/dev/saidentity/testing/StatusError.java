@@ -106,17 +106,27 @@ final class StatusError extends RuntimeException {
     return new StatusError(409, "Conflict", message, d);
   }
 
-  /** 422 Invalid for a request option (upstream's {@code NewInvalid(GroupKind{"meta.k8s.io", kind}, "", errs)}), one cause. */
-  static StatusError invalidOption(String kind, String field, String causeReason, String detail) {
+  /**
+   * 422 Invalid for request options, as upstream's {@code NewInvalid(GroupKind{"meta.k8s.io", kind}, "", errs)}: one cause a
+   * field error, the message the errors aggregated ({@code [a, b]} for several, duplicates once).
+   *
+   * @param errors each {field, cause reason, error body}
+   */
+  static StatusError invalidOption(String kind, java.util.List<String[]> errors) {
     JsonObject d = details(null, "meta.k8s.io", kind);
     JsonArray causes = new JsonArray();
-    JsonObject cause = new JsonObject();
-    cause.addProperty("reason", causeReason);
-    cause.addProperty("message", detail);
-    cause.addProperty("field", field);
-    causes.add(cause);
+    java.util.LinkedHashSet<String> messages = new java.util.LinkedHashSet<>();
+    for (String[] e : errors) {
+      JsonObject cause = new JsonObject();
+      cause.addProperty("reason", e[1]);
+      cause.addProperty("message", e[2]);
+      cause.addProperty("field", e[0]);
+      causes.add(cause);
+      messages.add(e[0] + ": " + e[2]);
+    }
     d.add("causes", causes);
-    return new StatusError(422, "Invalid", kind + ".meta.k8s.io \"\" is invalid: " + field + ": " + detail, d);
+    String aggregated = messages.size() == 1 ? messages.iterator().next() : "[" + String.join(", ", messages) + "]";
+    return new StatusError(422, "Invalid", kind + ".meta.k8s.io \"\" is invalid: " + aggregated, d);
   }
 
   static StatusError forbidden(String what, String name, String user, String because) {

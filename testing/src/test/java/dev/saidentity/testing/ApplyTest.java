@@ -55,7 +55,13 @@ class ApplyTest {
     assertThat(fails(() -> Apply.apply(cm(), null, j("{}"), "m".repeat(129), false, T0)).getMessage())
         .isEqualTo("PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Too long: may not be more than 128 bytes");
     assertThat(fails(() -> Apply.apply(cm(), null, j("{}"), "a\nb", false, T0)).getMessage())
-        .isEqualTo("PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Invalid value: \"a\\nb\": must only contain printable characters");
+        .isEqualTo("PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Invalid value: \"a\\nb\": invalid character U+000A (at position 1)");
+    StatusError two = fails(() -> Apply.apply(cm(), null, j("{}"), "\u00e9\tx\u0000", false, T0));
+    assertThat(two.getMessage()).isEqualTo("PatchOptions.meta.k8s.io \"\" is invalid: [fieldManager: Invalid value: \"\u00e9\\tx\\x00\":"
+        + " invalid character U+0009 (at position 2), fieldManager: Invalid value: \"\u00e9\\tx\\x00\": invalid character U+0000"
+        + " (at position 4)]");
+    assertThat(two.details.getAsJsonArray("causes")).hasSize(2);
+    Apply.validateFieldManager("kubectl client-side apply", true); // a space is printable
   }
 
   @Test
@@ -179,6 +185,19 @@ class ApplyTest {
   }
 
   @Test
+  void droppedItem_thatAnotherManagerAddedTo_staysWithItsKey() {
+    ResourceType pod = SelectorsTest.type("Pod");
+    JsonObject created = Apply.apply(pod, null, j("{'apiVersion':'v1','kind':'Pod','metadata':{'name':'p'},"
+        + "'spec':{'containers':[{'name':'app','image':'nginx'}]}}"), "mgr", false, T0);
+    JsonObject live = created.deepCopy();
+    live.getAsJsonObject("spec").getAsJsonArray("containers").get(0).getAsJsonObject().add("env", j("{'a':[{'name':'E','value':'1'}]}").get("a"));
+    ManagedFields.recordUpdate(created, live, "injector", "v1", T1);
+    JsonObject got = Apply.apply(pod, live, j("{'apiVersion':'v1','kind':'Pod','metadata':{'name':'p'},'spec':{'containers':[]}}"),
+        "mgr", false, T1);
+    assertThat(got.getAsJsonObject("spec")).isEqualTo(j("{'containers':[{'name':'app','env':[{'name':'E','value':'1'}]}]}"));
+  }
+
+  @Test
   void keyedListItemWithoutItsKey_is400() {
     ResourceType pod = SelectorsTest.type("Pod");
     StatusError e = fails(() -> Apply.apply(pod, null, j("{'apiVersion':'v1','kind':'Pod','spec':{'containers':[{'image':'x'}]}}"),
@@ -218,6 +237,44 @@ class ApplyTest {
     assertThat(ManagedFields.decode(v1).stream().map(ManagedFields::pathString)).containsExactlyInAnyOrder(
         ".metadata.finalizers[=\"a\"]", ".metadata.labels", ".metadata.labels.app", ".spec.containers[name=\"x\"]",
         ".spec.containers[name=\"x\"].image");
+  }
+
+  @Test
+  void largeObjects_stayFast() {
+    assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
+      JsonObject data = new JsonObject();
+      JsonArray containers = new JsonArray();
+      for (int i = 0; i < 20_000; i++) {
+        data.addProperty("k" + i, "v" + i);
+      }
+      for (int i = 0; i < 2_000; i++) {
+        containers.add(j("{'name':'c" + i + "','image':'i'}"));
+      }
+      JsonObject body = applied("{}");
+      body.add("data", data);
+      JsonObject created = Apply.apply(cm(), null, body, "m", false, T0);
+      JsonObject half = applied("{}");
+      JsonObject halfData = new JsonObject();
+      for (int i = 0; i < 10_000; i++) {
+        halfData.addProperty("k" + i, "w" + i);
+      }
+      half.add("data", halfData);
+      JsonObject next = Apply.apply(cm(), created, half, "m", false, T1);
+      assertThat(next.getAsJsonObject("data").size()).isEqualTo(10_000);
+      JsonObject edited = next.deepCopy();
+      edited.getAsJsonObject("data").addProperty("k1", "x");
+      ManagedFields.recordUpdate(next, edited, "e", "v1", T1);
+      assertThat(managed(edited)).hasSize(2);
+      ResourceType pod = SelectorsTest.type("Pod");
+      JsonObject podBody = j("{'apiVersion':'v1','kind':'Pod','metadata':{'name':'p'},'spec':{}}");
+      podBody.getAsJsonObject("spec").add("containers", containers);
+      JsonObject p1 = Apply.apply(pod, null, podBody, "m", false, T0);
+      JsonObject p2 = Apply.apply(pod, p1, podBody, "m2", false, T1);
+      assertThat(managed(p2)).hasSize(2);
+      JsonObject patch = j("{'spec':{}}");
+      patch.getAsJsonObject("spec").add("containers", containers);
+      assertThat(Patches.strategicMerge(pod, p2, patch).getAsJsonObject("spec").getAsJsonArray("containers")).hasSize(2_000);
+    });
   }
 
   @Test
