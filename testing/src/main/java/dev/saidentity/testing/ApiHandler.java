@@ -358,7 +358,7 @@ final class ApiHandler {
     boolean apply = ct.startsWith("application/apply-patch+yaml");
     String fieldManager = req.param("fieldManager");
     if (!apply && req.query.containsKey("force")) {
-      throw StatusError.invalidOption("PatchOptions", "force", "FieldValueForbidden", "Forbidden: may not be specified for non-apply patch");
+      throw StatusError.invalidOption("PatchOptions", List.<String[]>of(new String[] {"force", "FieldValueForbidden", "Forbidden: may not be specified for non-apply patch"}));
     }
     if (apply) {
       return apply(req, type, ns, name, text, fieldManager);

@@ -106,8 +106,8 @@ final class ListOptions {
   /** A 422 on ListOptions, as {@code errors.NewInvalid(schema.GroupKind{Group: "meta.k8s.io", Kind: "ListOptions"}, "", errs)} words it. */
   private static StatusError invalid(String field, String type, String detail) {
     boolean forbidden = type.equals("Forbidden");
-    return StatusError.invalidOption("ListOptions", field, forbidden ? "FieldValueForbidden" : "FieldValueNotSupported",
-        forbidden ? "Forbidden: " + detail : detail);
+    return StatusError.invalidOption("ListOptions", List.<String[]>of(new String[] {field,
+        forbidden ? "FieldValueForbidden" : "FieldValueNotSupported", forbidden ? "Forbidden: " + detail : detail}));
   }
 
   /** A resourceVersion parameter as a number: 400 for anything else, as upstream's versioner. */
