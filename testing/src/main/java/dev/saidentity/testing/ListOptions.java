@@ -1,6 +1,7 @@
 package dev.saidentity.testing;
 
 import com.google.gson.JsonObject;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
@@ -76,38 +77,56 @@ final class ListOptions {
     }
   }
 
+  /** Upstream's {@code ValidateListOptions} (the WatchList gate on): every error at once, 422 on ListOptions. */
   private void validate() {
+    List<String[]> errors = new ArrayList<>();
+    String rvm = "resourceVersionMatch";
+    String match = resourceVersionMatch;
     if (!watch) {
-      if (!resourceVersionMatch.isEmpty() && resourceVersion.isEmpty()) {
-        throw invalid("resourceVersionMatch", "Forbidden", "resourceVersionMatch is forbidden unless resourceVersion is provided");
-      }
-      if (!continueToken.isEmpty() && !resourceVersionMatch.isEmpty()) {
-        throw invalid("resourceVersionMatch", "Forbidden", "resourceVersionMatch is forbidden when continue is provided");
-      }
-      if (resourceVersionMatch.equals("Exact") && resourceVersion.equals("0")) {
-        throw invalid("resourceVersionMatch", "Forbidden", "resourceVersionMatch \"exact\" is forbidden for resourceVersion \"0\"");
+      if (!match.isEmpty()) {
+        if (resourceVersion.isEmpty()) {
+          errors.add(forbidden(rvm, "resourceVersionMatch is forbidden unless resourceVersion is provided"));
+        }
+        if (!continueToken.isEmpty()) {
+          errors.add(forbidden(rvm, "resourceVersionMatch is forbidden when continue is provided"));
+        }
+        if (!match.equals("Exact") && !match.equals("NotOlderThan")) {
+          errors.add(notSupported(rvm, match, "\"Exact\", \"NotOlderThan\", \"\""));
+        }
+        if (match.equals("Exact") && resourceVersion.equals("0")) {
+          errors.add(forbidden(rvm, "resourceVersionMatch \"exact\" is forbidden for resourceVersion \"0\""));
+        }
       }
       if (sendInitialEvents != null) {
-        throw invalid("sendInitialEvents", "Forbidden", "sendInitialEvents is forbidden for list");
+        errors.add(forbidden("sendInitialEvents", "sendInitialEvents is forbidden for list"));
       }
-    } else if (sendInitialEvents != null) {
-      if (!resourceVersionMatch.equals("NotOlderThan")) {
-        throw invalid("resourceVersionMatch", "Forbidden", "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan");
+    } else {
+      if (sendInitialEvents != null && !match.equals("NotOlderThan")) {
+        errors.add(forbidden(rvm, "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan"));
       }
-    } else if (!resourceVersionMatch.isEmpty()) {
-      throw invalid("resourceVersionMatch", "Forbidden", "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided");
+      if (!match.isEmpty()) {
+        if (sendInitialEvents == null) {
+          errors.add(forbidden(rvm, "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided"));
+        }
+        if (!match.equals("NotOlderThan")) {
+          errors.add(notSupported(rvm, match, "\"NotOlderThan\""));
+        }
+        if (!continueToken.isEmpty()) {
+          errors.add(forbidden(rvm, "resourceVersionMatch is forbidden when continue is provided"));
+        }
+      }
     }
-    if (!resourceVersionMatch.isEmpty() && !resourceVersionMatch.equals("NotOlderThan") && !resourceVersionMatch.equals("Exact")) {
-      throw invalid("resourceVersionMatch", "NotSupported", "Unsupported value: \"" + resourceVersionMatch
-          + "\": supported values: \"Exact\", \"NotOlderThan\", \"\"");
+    if (!errors.isEmpty()) {
+      throw StatusError.invalidOption("ListOptions", errors);
     }
   }
 
-  /** A 422 on ListOptions, as {@code errors.NewInvalid(schema.GroupKind{Group: "meta.k8s.io", Kind: "ListOptions"}, "", errs)} words it. */
-  private static StatusError invalid(String field, String type, String detail) {
-    boolean forbidden = type.equals("Forbidden");
-    return StatusError.invalidOption("ListOptions", List.<String[]>of(new String[] {field,
-        forbidden ? "FieldValueForbidden" : "FieldValueNotSupported", forbidden ? "Forbidden: " + detail : detail}));
+  private static String[] forbidden(String field, String detail) {
+    return new String[] {field, "FieldValueForbidden", "Forbidden: " + detail};
+  }
+
+  private static String[] notSupported(String field, String value, String supported) {
+    return new String[] {field, "FieldValueNotSupported", "Unsupported value: " + Selectors.goQuote(value) + ": supported values: " + supported};
   }
 
   /** A resourceVersion parameter as a number: 400 for anything else, as upstream's versioner. */

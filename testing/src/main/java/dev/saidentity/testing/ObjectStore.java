@@ -264,7 +264,8 @@ final class ObjectStore {
   static void preconditions(ResourceType type, JsonObject current, String uid, String rvPrecondition) {
     JsonObject meta = meta(current);
     String name = Rbac.str(meta, "name");
-    String storageKey = "/registry/" + (type.group.isEmpty() ? "" : type.group + "/") + type.plural + "/"
+    // etcd keys of built-in kinds carry no group; Nodes are stored as "minions".
+    String storageKey = "/registry/" + (type == ResourceType.NODES ? "minions" : type.plural) + "/"
         + (type.namespaced ? Rbac.str(meta, "namespace") + "/" : "") + name;
     if (!uid.isEmpty() && !uid.equals(Rbac.str(meta, "uid"))) {
       throw preconditionFailed(type, name, storageKey, "UID in precondition: " + uid + ", UID in object meta: " + Rbac.str(meta, "uid"));
