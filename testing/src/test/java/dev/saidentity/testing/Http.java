@@ -170,7 +170,6 @@ final class Http {
       if (condition.getAsBoolean()) {
         return true;
       }
-      Thread.onSpinWait();
       try {
         Thread.sleep(5); // a poll interval, not a wait for time to pass
       } catch (InterruptedException e) {
