@@ -1,30 +1,28 @@
 package dev.saidentity.testing;
 
-import static dev.saidentity.testing.ResourceType.CONFIG_MAPS;
 import static dev.saidentity.testing.ResourceType.NAMESPACES;
 import static dev.saidentity.testing.ResourceType.PODS;
-import static dev.saidentity.testing.ResourceType.SECRETS;
 import static dev.saidentity.testing.ResourceType.SERVICE_ACCOUNTS;
 
-import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
-import dev.saidentity.core.ServiceAccount;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
-/** Routes and answers API requests against the store: discovery, CRUD, TokenRequest, reviews. */
+/**
+ * Routes and answers API requests against the store: discovery, get, list, watch, create, update,
+ * patch (JSON, merge, strategic merge, server-side apply), delete and deletecollection, and hands
+ * TokenRequest and the reviews to their handlers.
+ */
 final class ApiHandler {
 
   private static final Pattern DNS_SUBDOMAIN = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
@@ -37,6 +35,7 @@ final class ApiHandler {
   private final TokenRequests tokenRequests;
   private final Reviews reviews;
   private final Admission admission;
+  private final NamespaceController namespaces;
 
   ApiHandler(FakeKubernetesApiServer server, ObjectStore store, Rbac rbac) {
     this.server = server;
@@ -46,6 +45,17 @@ final class ApiHandler {
     this.tokenRequests = new TokenRequests(server, store);
     this.reviews = new Reviews(server, store, rbac);
     this.admission = new Admission(server, store);
+    this.namespaces = new NamespaceController(store);
+  }
+
+  NamespaceController namespaces() {
+    return namespaces;
+  }
+
+  /** Ends every watch and stops the namespace controller. */
+  void close() {
+    store.close();
+    namespaces.close();
   }
 
   ApiResponse handle(ApiRequest req) {
@@ -80,7 +90,10 @@ final class ApiHandler {
     throw new StatusError(403, "Forbidden", e.getMessage(), d);
   }
 
-  private ApiResponse resource(ApiRequest req, String group, String version, String[] seg) {
+  private ApiResponse resource(ApiRequest req, String group, String version, String[] segments) {
+    // The legacy watch prefix: /api/v1/watch/..., /apis/g/v/watch/...
+    boolean watchPrefix = segments[0].equals("watch") && segments.length > 1;
+    String[] seg = watchPrefix ? java.util.Arrays.copyOfRange(segments, 1, segments.length) : segments;
     String ns = "";
     int i = 0;
     if (seg[0].equals("namespaces") && seg.length >= 3) {
@@ -103,7 +116,7 @@ final class ApiHandler {
     switch (req.method) {
       case "GET":
       case "HEAD":
-        verb = name.isEmpty() ? ("true".equals(req.param("watch")) ? "watch" : "list") : "get";
+        verb = watchPrefix || (name.isEmpty() && ListOptions.flag(req, "watch")) ? "watch" : name.isEmpty() ? "list" : "get";
         break;
       case "POST":
         verb = "create";
@@ -120,7 +133,8 @@ final class ApiHandler {
       default:
         throw new StatusError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource", null);
     }
-    if (req.method.equals("POST") && !name.isEmpty() && sub.isEmpty()) {
+    if ((req.method.equals("POST") && !name.isEmpty() && sub.isEmpty()) || (watchPrefix && !verb.equals("watch"))
+        || (verb.equals("deletecollection") && !type.verbs.contains("deletecollection"))) {
       throw new StatusError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource", null);
     }
     authorize(req.user, Rbac.Attributes.resource(verb, group, type.plural, sub, ns, name), name);
@@ -140,9 +154,9 @@ final class ApiHandler {
       case "get":
         return ApiResponse.json(200, require(type, ns, name));
       case "list":
-        return list(req, type, ns);
+        return list(type, ns, new ListOptions(req, type, false));
       case "watch":
-        throw new StatusError(405, "MethodNotAllowed", "watch is not supported by the sa-identity fake API server", null);
+        return watch(type, ns, name, req);
       case "create":
         return create(req, type, ns);
       case "update":
@@ -151,6 +165,8 @@ final class ApiHandler {
         return patch(req, type, ns, name);
       case "delete":
         return delete(req, type, ns, name);
+      case "deletecollection":
+        return deleteCollection(req, type, ns);
       default:
         throw new StatusError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource", null);
     }
@@ -173,50 +189,78 @@ final class ApiHandler {
     }
   }
 
-  private ApiResponse list(ApiRequest req, ResourceType type, String ns) {
-    List<JsonObject> all = store.list(type, type.namespaced && !ns.isEmpty() ? ns : null);
-    String labelSelector = req.param("labelSelector");
-    String fieldSelector = req.param("fieldSelector");
-    List<JsonObject> matching = new ArrayList<>();
-    for (JsonObject o : all) {
-      if (Selectors.labels(labelSelector, o) && Selectors.fields(fieldSelector, o)) {
-        matching.add(o);
-      }
+  private ApiResponse list(ResourceType type, String ns, ListOptions opts) {
+    Lists.Page page;
+    try {
+      page = Lists.page(store, type, ns, opts);
+    } catch (Lists.ExpiredContinue e) {
+      return ApiResponse.json(410, e.toStatus());
     }
-    int offset = 0;
-    String cont = req.param("continue");
-    if (!cont.isEmpty()) {
-      try {
-        offset = Integer.parseInt(new String(Base64.getUrlDecoder().decode(cont), StandardCharsets.UTF_8));
-      } catch (IllegalArgumentException e) {
-        throw new StatusError(400, "BadRequest", "continue key is not valid: " + e.getClass().getSimpleName(), null);
-      }
+    return ApiResponse.json(200, Lists.toList(type, page.items, page.meta));
+  }
+
+  /** A watch: 200 and a stream of JSON-line events; errors of the request (400, 422) before anything is streamed. */
+  private ApiResponse watch(ResourceType type, String ns, String name, ApiRequest req) {
+    ListOptions opts = new ListOptions(req, type, true);
+    if (req.method.equals("HEAD")) {
+      return ApiResponse.json(200, new JsonObject()); // headers only: no stream to open
     }
-    int limit = req.param("limit").isEmpty() ? 0 : Integer.parseInt(req.param("limit"));
-    int end = limit > 0 ? Math.min(matching.size(), offset + limit) : matching.size();
-    JsonArray items = new JsonArray();
-    for (int k = Math.min(offset, matching.size()); k < end; k++) {
-      JsonObject item = matching.get(k);
-      item.remove("apiVersion");
-      item.remove("kind");
-      items.add(item);
+    Predicate<JsonObject> filter = opts.filter;
+    if (!name.isEmpty()) {
+      // /watch/.../name: a watch of one object, as a metadata.name field selector.
+      filter = filter.and(o -> name.equals(Rbac.str(ObjectStore.meta(o), "name")));
+    }
+    Long from;
+    boolean initialEventsEnd = false;
+    if (Boolean.TRUE.equals(opts.sendInitialEvents)) {
+      from = null; // watch-list: the current state, then the initial-events-end bookmark
+      initialEventsEnd = opts.allowWatchBookmarks;
+    } else if (opts.resourceVersion.isEmpty() || opts.resourceVersion.equals("0")) {
+      from = Boolean.FALSE.equals(opts.sendInitialEvents) ? Long.valueOf(store.resourceVersion()) : null;
+    } else {
+      from = ListOptions.parseResourceVersion(opts.resourceVersion);
+    }
+    long timeout = opts.timeoutSeconds != null && opts.timeoutSeconds > 0
+        ? Math.min(opts.timeoutSeconds, ListOptions.DEFAULT_WATCH_TIMEOUT_SECONDS * 48) : ListOptions.DEFAULT_WATCH_TIMEOUT_SECONDS;
+    Watch w = store.watch(type, type.namespaced ? ns : "", filter, from, opts.allowWatchBookmarks, initialEventsEnd,
+        System.nanoTime() + TimeUnit.SECONDS.toNanos(timeout));
+    return ApiResponse.stream(200, "application/json", w);
+  }
+
+  /** DELETE of a collection: deletes what the selectors match, answers the list of deleted objects. */
+  private ApiResponse deleteCollection(ApiRequest req, ResourceType type, String ns) {
+    Predicate<JsonObject> filter = ListOptions.filter(type, req.param("labelSelector"), req.param("fieldSelector"));
+    if (type.namespaced && !ns.isEmpty()) {
+      requireNamespaceExists(ns, false);
+    }
+    List<JsonObject> deleted;
+    if ("All".equals(req.param("dryRun"))) {
+      deleted = new ArrayList<>();
+      for (JsonObject o : store.list(type, ns)) {
+        if (filter.test(o)) {
+          deleted.add(o);
+        }
+      }
+    } else {
+      deleted = store.deleteAll(type, type.namespaced ? ns : "", filter);
     }
     JsonObject meta = new JsonObject();
     meta.addProperty("resourceVersion", store.currentResourceVersion());
-    if (end < matching.size()) {
-      meta.addProperty("continue", Base64.getUrlEncoder().withoutPadding().encodeToString(Integer.toString(end).getBytes(StandardCharsets.UTF_8)));
-      meta.addProperty("remainingItemCount", matching.size() - end);
-    }
-    JsonObject list = new JsonObject();
-    list.addProperty("kind", type.kind + "List");
-    list.addProperty("apiVersion", type.apiVersion());
-    list.add("metadata", meta);
-    list.add("items", items);
-    return ApiResponse.json(200, list);
+    return ApiResponse.json(200, Lists.toList(type, deleted, meta));
   }
 
   private ApiResponse create(ApiRequest req, ResourceType type, String ns) {
     JsonObject obj = Bodies.object(req, type);
+    String fieldManager = req.param("fieldManager");
+    if (!fieldManager.isEmpty()) {
+      Apply.validateFieldManager(fieldManager, false);
+      obj.addProperty("apiVersion", type.apiVersion());
+      obj.addProperty("kind", type.kind);
+      JsonObject none = new JsonObject();
+      none.addProperty("apiVersion", type.apiVersion());
+      none.addProperty("kind", type.kind);
+      ManagedFields.recordUpdate(none, obj, fieldManager, type.apiVersion(), store.now());
+    }
     return ApiResponse.json(201, create(type, ns, obj, "All".equals(req.param("dryRun")), false));
   }
 
@@ -250,10 +294,12 @@ final class ApiHandler {
       throw StatusError.badRequest("the namespace of the provided object does not match the namespace sent on the request");
     }
     if (type.namespaced) {
+      // NamespaceLifecycle admission runs first; the store checks again atomically with the create.
       requireNamespaceExists(ns, true);
-    }
-    if (store.get(type, ns, name) != null) {
-      throw StatusError.alreadyExists(type, name);
+      JsonObject namespace = store.get(NAMESPACES, "", ns);
+      if (namespace != null && ObjectStore.meta(namespace).has("deletionTimestamp")) {
+        throw ObjectStore.terminating(type, name, ns);
+      }
     }
     if (!keepUid) {
       meta.remove("uid");
@@ -284,38 +330,57 @@ final class ApiHandler {
   }
 
   private ApiResponse update(ApiRequest req, ResourceType type, String ns, String name) {
-    JsonObject current = require(type, ns, name);
+    require(type, ns, name);
     JsonObject obj = Bodies.object(req, type);
     String bodyName = Rbac.str(ObjectStore.meta(obj), "name");
     if (!bodyName.isEmpty() && !bodyName.equals(name)) {
       throw StatusError.badRequest("the name of the object (" + bodyName + ") does not match the name on the URL (" + name + ")");
     }
-    String rv = Rbac.str(ObjectStore.meta(obj), "resourceVersion");
-    if (!rv.isEmpty() && !rv.equals(Rbac.str(ObjectStore.meta(current), "resourceVersion"))) {
-      throw StatusError.conflict(type, name, "the object has been modified; please apply your changes to the latest version and try again");
-    }
     if ("All".equals(req.param("dryRun"))) {
+      JsonObject current = require(type, ns, name);
+      String rv = Rbac.str(ObjectStore.meta(obj), "resourceVersion");
+      if (!rv.isEmpty() && !rv.equals(Rbac.str(ObjectStore.meta(current), "resourceVersion"))) {
+        throw StatusError.conflict(type, name, "the object has been modified; please apply your changes to the latest version and try again");
+      }
       return ApiResponse.json(200, obj);
     }
-    return ApiResponse.json(200, store.update(type, ns, name, obj));
+    // The body's resourceVersion, when set, is the precondition the store checks under its lock.
+    String fieldManager = req.param("fieldManager");
+    if (!fieldManager.isEmpty()) {
+      Apply.validateFieldManager(fieldManager, false);
+    }
+    return ApiResponse.json(200, store.update(type, ns, name, current -> recordUpdate(type, current, obj.deepCopy(), fieldManager)));
   }
 
   private ApiResponse patch(ApiRequest req, ResourceType type, String ns, String name) {
-    JsonObject current = require(type, ns, name);
     String ct = req.contentType.toLowerCase(Locale.ROOT);
-    JsonElement patched;
     String text = new String(req.body, StandardCharsets.UTF_8);
+    boolean apply = ct.startsWith("application/apply-patch+yaml");
+    String fieldManager = req.param("fieldManager");
+    if (!apply && req.query.containsKey("force")) {
+      throw StatusError.invalidOption("PatchOptions", List.<String[]>of(new String[] {"force", "FieldValueForbidden", "Forbidden: may not be specified for non-apply patch"}));
+    }
+    if (apply) {
+      return apply(req, type, ns, name, text, fieldManager);
+    }
+    if (!fieldManager.isEmpty()) {
+      Apply.validateFieldManager(fieldManager, false);
+    }
+    require(type, ns, name);
+    UnaryOperator<JsonObject> patch;
     try {
       if (ct.startsWith("application/json-patch+json")) {
         JsonElement ops = BoundedJson.parse(text);
         if (!ops.isJsonArray()) {
           throw StatusError.badRequest("a JSON patch must be an array of operations");
         }
-        patched = Patches.jsonPatch(current, ops.getAsJsonArray());
-      } else if (ct.startsWith("application/merge-patch+json") || ct.startsWith("application/strategic-merge-patch+json")) {
-        patched = Patches.merge(current, BoundedJson.parse(text));
-      } else if (ct.startsWith("application/apply-patch+yaml")) {
-        patched = Patches.merge(current, Yaml.toJson(text));
+        patch = current -> patched(Patches.jsonPatch(current, ops.getAsJsonArray()));
+      } else if (ct.startsWith("application/merge-patch+json")) {
+        JsonElement p = BoundedJson.parse(text);
+        patch = current -> patched(Patches.merge(current, p));
+      } else if (ct.startsWith("application/strategic-merge-patch+json")) {
+        JsonElement p = BoundedJson.parse(text);
+        patch = current -> Patches.strategicMerge(type, current, p);
       } else {
         throw new StatusError(415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted media types include: "
             + "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json", null);
@@ -323,28 +388,110 @@ final class ApiHandler {
     } catch (com.google.gson.JsonParseException e) {
       throw StatusError.badRequest("the patch could not be parsed as JSON" + (e instanceof BoundedJson.TooDeep ? ": " + e.getMessage() : ""));
     }
-    if (!patched.isJsonObject()) {
-      throw StatusError.badRequest("the patched object is not a JSON object");
-    }
-    JsonObject o = patched.getAsJsonObject();
-    ObjectStore.meta(o).addProperty("name", name);
+    UnaryOperator<JsonObject> change = current -> recordUpdate(type, current, patch.apply(current), fieldManager);
     if ("All".equals(req.param("dryRun"))) {
+      JsonObject o = change.apply(require(type, ns, name));
+      ObjectStore.meta(o).addProperty("name", name);
       return ApiResponse.json(200, o);
     }
-    return ApiResponse.json(200, store.update(type, ns, name, o));
+    // One compare-and-set: the patch is applied to the current object under the store's lock.
+    return ApiResponse.json(200, store.update(type, ns, name, change));
+  }
+
+  /**
+   * Server-side apply: creates a missing object (201) or merges into the existing one (200), with
+   * managedFields; {@code fieldManager} is required, {@code force} takes conflicting fields over.
+   */
+  private ApiResponse apply(ApiRequest req, ResourceType type, String ns, String name, String text, String fieldManager) {
+    JsonObject applied = Yaml.toJson(text);
+    Apply.validateFieldManager(fieldManager, true);
+    boolean force = ListOptions.flag(req, "force");
+    JsonObject appliedMeta = ObjectStore.meta(applied);
+    String bodyName = Rbac.str(appliedMeta, "name");
+    if (!bodyName.isEmpty() && !bodyName.equals(name)) {
+      throw StatusError.badRequest("the name of the object (" + bodyName + ") does not match the name on the URL (" + name + ")");
+    }
+    String bodyNs = Rbac.str(appliedMeta, "namespace");
+    if (type.namespaced && !bodyNs.isEmpty() && !bodyNs.equals(ns)) {
+      throw StatusError.badRequest("the namespace of the provided object does not match the namespace sent on the request");
+    }
+    boolean dryRun = "All".equals(req.param("dryRun"));
+    for (int attempt = 0; ; attempt++) {
+      if (type.namespaced) {
+        requireNamespaceExists(ns, true);
+      }
+      JsonObject current = store.get(type, ns, name);
+      if (current == null) {
+        JsonObject obj = Apply.apply(type, null, applied, fieldManager, force, store.now());
+        ObjectStore.meta(obj).addProperty("name", name);
+        try {
+          return ApiResponse.json(201, create(type, ns, obj, dryRun, false));
+        } catch (StatusError e) {
+          if (e.code != 409 || !e.reason.equals("AlreadyExists") || attempt > 0) {
+            throw e;
+          }
+          continue; // created meanwhile: apply to it, as upstream's patcher retries
+        }
+      }
+      if (dryRun) {
+        return ApiResponse.json(200, Apply.apply(type, current, applied, fieldManager, force, store.now()));
+      }
+      try {
+        return ApiResponse.json(200, store.update(type, ns, name, cur -> Apply.apply(type, cur, applied, fieldManager, force, store.now())));
+      } catch (StatusError e) {
+        if (e.code != 404 || attempt > 0) {
+          throw e;
+        }
+        // deleted meanwhile: create it
+      }
+    }
+  }
+
+  /**
+   * managedFields of a non-apply write: an Update entry for {@code fieldManager}, recorded when one is
+   * given or the object already has managed fields ("unknown" then, as the fake has no user agent to
+   * derive a manager from).
+   */
+  private JsonObject recordUpdate(ResourceType type, JsonObject before, JsonObject after, String fieldManager) {
+    JsonElement mf = ObjectStore.meta(before).get("managedFields");
+    boolean managed = mf != null && mf.isJsonArray() && mf.getAsJsonArray().size() > 0;
+    if (fieldManager.isEmpty() && !managed) {
+      return after;
+    }
+    ManagedFields.recordUpdate(before, after, fieldManager.isEmpty() ? "unknown" : fieldManager, type.apiVersion(), store.now());
+    return after;
+  }
+
+  private static JsonObject patched(JsonElement e) {
+    if (!e.isJsonObject()) {
+      throw StatusError.badRequest("the patched object is not a JSON object");
+    }
+    return e.getAsJsonObject();
   }
 
   private ApiResponse delete(ApiRequest req, ResourceType type, String ns, String name) {
     JsonObject current = require(type, ns, name);
+    String uid = "";
+    String rv = "";
+    if (req.body.length > 0) {
+      JsonObject options = Bodies.object(req);
+      JsonElement pre = options.get("preconditions");
+      if (pre != null && pre.isJsonObject()) {
+        uid = Rbac.str(pre.getAsJsonObject(), "uid");
+        rv = Rbac.str(pre.getAsJsonObject(), "resourceVersion");
+      }
+    }
     if ("All".equals(req.param("dryRun"))) {
+      ObjectStore.preconditions(type, current, uid, rv);
       return ApiResponse.json(200, current);
     }
-    store.delete(type, ns, name);
     if (type == NAMESPACES) {
-      store.deleteNamespaceContents(name);
+      // Graceful: answered Terminating; the namespace controller removes it and its contents a moment later.
+      return ApiResponse.json(200, namespaces.delete(name, uid, rv));
     }
+    JsonObject deleted = store.delete(type, ns, name, uid, rv);
     if (type == PODS || type == SERVICE_ACCOUNTS) {
-      return ApiResponse.json(200, current);
+      return ApiResponse.json(200, deleted);
     }
     JsonObject status = new JsonObject();
     status.addProperty("kind", "Status");

@@ -11,7 +11,7 @@ import org.jspecify.annotations.Nullable;
 /** An answer: status, body (whole, or streamed as for a watch), extra headers. */
 final class ApiResponse {
 
-  /** A body written as it is produced (a watch): the transport sends it chunked and flushes each write. */
+  /** A body written as it is produced (a watch): the transport sends it chunked; what is written goes out on {@code flush()}. */
   interface Stream {
     /** Writes until the stream ends (timeout, closed server, client gone); an IOException means the client left. */
     void writeTo(OutputStream out) throws IOException;

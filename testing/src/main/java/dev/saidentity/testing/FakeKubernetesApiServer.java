@@ -408,16 +408,51 @@ public final class FakeKubernetesApiServer implements AutoCloseable {
     return o == null ? Optional.empty() : Optional.of(o.toString());
   }
 
-  /** Deletes an object (a namespace with all it holds). @return whether it existed */
+  /**
+   * Deletes an object, with a DELETED watch event. A namespace is deleted as the API server and its
+   * namespace controller delete it, but at once: it turns Terminating, then everything it holds and
+   * finally the namespace itself are deleted (an event each) before this returns. Over HTTP, a DELETE
+   * of a namespace answers it Terminating and the controller removes it a moment later.
+   *
+   * @return whether it existed
+   */
   public boolean delete(String apiVersion, String kind, String namespace, String name) {
     ResourceType t = ResourceType.byKind(apiVersion, kind);
-    if (t == null || store.delete(t, namespace, name) == null) {
+    if (t == null || store.get(t, namespace, name) == null) {
       return false;
     }
-    if (t == ResourceType.NAMESPACES) {
-      store.deleteNamespaceContents(name);
+    try {
+      if (t == ResourceType.NAMESPACES) {
+        handler.namespaces().delete(name, "", "");
+        handler.namespaces().finish(name);
+      } else {
+        store.delete(t, namespace, name, "", "");
+      }
+      return true;
+    } catch (StatusError gone) {
+      return false; // deleted meanwhile
     }
-    return true;
+  }
+
+  /**
+   * Compacts the history of changes, as an etcd compaction followed by an API server restart would:
+   * every resourceVersion handed out so far becomes too old, and every open watch ends. A client that
+   * watches again from its last resourceVersion gets an {@code ERROR} event with a {@code 410 Expired}
+   * Status ("too old resource version"); a list with a continue token from before gets {@code 410};
+   * so clients' relist paths (informers, reflectors) can be tested. The history otherwise keeps the
+   * last 10,000 changes.
+   */
+  public void compactHistory() {
+    store.compact();
+  }
+
+  /** The watches open now. */
+  int openWatches() {
+    return store.openWatches();
+  }
+
+  NamespaceController namespaceController() {
+    return handler.namespaces();
   }
 
   // ------------------------------------------------------------------ faults and recording
@@ -464,6 +499,7 @@ public final class FakeKubernetesApiServer implements AutoCloseable {
   /** Stops serving and releases the port. */
   @Override
   public void close() {
+    handler.close(); // ends every watch and the namespace controller
     http.close();
   }
 

@@ -295,7 +295,7 @@ final class Http1Codec {
     out.flush();
   }
 
-  /** A body sent as chunks, each write one chunk, flushed at once (a watch's events reach the client as they happen). */
+  /** A body sent as chunks, each write one chunk, sent on {@link #flush()} (a watch flushes each event as it happens). */
   static final class ChunkedOutput extends OutputStream {
     private final OutputStream out;
 
@@ -316,6 +316,11 @@ final class Http1Codec {
       out.write((Integer.toHexString(len) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
       out.write(b, off, len);
       out.write(CRLF);
+    }
+
+    /** Sends what was written so far (the stream flushes after each event). */
+    @Override
+    public void flush() throws IOException {
       out.flush();
     }
 

@@ -286,11 +286,13 @@ final class Http1Server implements AutoCloseable {
     }
     if (head.http10) { // no chunked encoding in HTTP/1.0: the body ends with the connection
       Http1Codec.writeHead(out, r.code, h, -1, true, true);
+      out.flush();
       stream.writeTo(new FlushingOutput(out));
       out.flush();
       return false;
     }
     Http1Codec.writeHead(out, r.code, h, -1, !keepAlive, false);
+    out.flush(); // the head goes out at once: a watch with nothing to report yet is still an answered request
     Http1Codec.ChunkedOutput chunked = new Http1Codec.ChunkedOutput(out);
     stream.writeTo(chunked);
     chunked.finish();

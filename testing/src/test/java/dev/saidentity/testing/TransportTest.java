@@ -202,13 +202,17 @@ class TransportTest {
   }
 
   @Test
-  void streamedAnswer_isChunked_andEachWriteArrivesAtOnce() throws Exception {
+  void streamedAnswer_headFirst_isChunked_andEachFlushArrivesAtOnce() throws Exception {
+    CompletableFuture<Void> firstMayGo = new CompletableFuture<>();
     CompletableFuture<Void> secondMayGo = new CompletableFuture<>();
     Http1Server http = new Http1Server(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), null, Duration.ofSeconds(10), Duration.ofSeconds(10), 1024,
         w -> ApiResponse.stream(200, "application/json", out -> {
+          firstMayGo.join(); // a watch with nothing to report yet: its head must already be out
           out.write("{\"type\":\"ADDED\"}\n".getBytes(StandardCharsets.UTF_8));
+          out.flush();
           secondMayGo.join(); // the first event must reach the client before the second is written
           out.write("{\"type\":\"DELETED\"}\n".getBytes(StandardCharsets.UTF_8));
+          out.flush();
         }));
     toClose.add(http);
     http.start();
@@ -216,6 +220,7 @@ class TransportTest {
     InputStream in = s.getInputStream();
     send(s, "GET /watch HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
     assertThat(readHead(in)).startsWith("HTTP/1.1 200 OK\r\n").contains("Transfer-Encoding: chunked\r\n");
+    firstMayGo.complete(null);
     assertThat(readLine(in)).isEqualTo("11");
     assertThat(readLine(in)).isEqualTo("{\"type\":\"ADDED\"}");
     secondMayGo.complete(null);
