@@ -60,6 +60,24 @@ class TransportDeadlinesTest {
     });
   }
 
+  /** A client context that trusts any certificate: these tests are about the transport, not the chain. */
+  private static SSLContext trustAll() throws Exception {
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(null, new TrustManager[] {new X509TrustManager() {
+      @Override
+      public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) {}
+
+      @Override
+      public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) {}
+
+      @Override
+      public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+        return new java.security.cert.X509Certificate[0];
+      }
+    }}, null);
+    return ctx;
+  }
+
   @Test
   void aBodyTrickledByteByByte_isCutAtTheBodyDeadline() throws Exception {
     CompletableFuture<Boolean> handled = new CompletableFuture<>();
@@ -115,19 +133,7 @@ class TransportDeadlinesTest {
     });
     http.writeTimeoutMillis = 300;
     http.start();
-    SSLContext trustAll = SSLContext.getInstance("TLS");
-    trustAll.init(null, new TrustManager[] {new X509TrustManager() {
-      @Override
-      public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) {}
-
-      @Override
-      public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) {}
-
-      @Override
-      public java.security.cert.X509Certificate[] getAcceptedIssuers() {
-        return new java.security.cert.X509Certificate[0];
-      }
-    }}, null);
+    SSLContext trustAll = trustAll();
     SSLSocket s = (SSLSocket) trustAll.getSocketFactory().createSocket("127.0.0.1", http.port());
     toClose.add(s);
     s.setSoTimeout(15_000);
@@ -144,19 +150,7 @@ class TransportDeadlinesTest {
     CompletableFuture<Throwable> ended = new CompletableFuture<>();
     Http1Server http = server(tls.serverContext, endless(ended));
     http.start();
-    SSLContext ctx = SSLContext.getInstance("TLS");
-    ctx.init(null, new TrustManager[] {new X509TrustManager() {
-      @Override
-      public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) {}
-
-      @Override
-      public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) {}
-
-      @Override
-      public java.security.cert.X509Certificate[] getAcceptedIssuers() {
-        return new java.security.cert.X509Certificate[0];
-      }
-    }}, null);
+    SSLContext ctx = trustAll();
     SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", http.port());
     toClose.add(s);
     s.setSoTimeout(15_000);
