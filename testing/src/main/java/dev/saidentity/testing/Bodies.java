@@ -48,7 +48,9 @@ final class Bodies {
   /** The request body as an object of {@code type}, its ObjectMeta typed as upstream decodes it. */
   static JsonObject object(ApiRequest req, ResourceType type) {
     JsonObject o = object(req);
-    Fields.of(type.kind, type.version).objectMeta(o);
+    Fields f = Fields.of(type.kind, type.version);
+    f.objectMeta(o);
+    f.rbac(o);
     return o;
   }
 
@@ -169,6 +171,59 @@ final class Bodies {
       stringMap(meta, "labels", "ObjectMeta", "metadata.labels");
       stringMap(meta, "annotations", "ObjectMeta", "metadata.annotations");
       strings(meta, "finalizers", "ObjectMeta", "metadata.finalizers");
+    }
+
+    /**
+     * Checks the fields of the RBAC kinds that authorization reads: a binding's {@code roleRef} and
+     * {@code subjects}, a role's {@code rules}. Other kinds pass unchecked.
+     */
+    void rbac(JsonObject body) {
+      switch (kind) {
+        case "RoleBinding":
+        case "ClusterRoleBinding":
+          JsonObject ref = object(body, "roleRef", kind, "roleRef", "v1.RoleRef");
+          if (ref != null) {
+            for (String f : List.of("apiGroup", "kind", "name")) {
+              string(ref, f, "RoleRef", "roleRef." + f);
+            }
+          }
+          for (JsonObject subject : objects(body, "subjects", kind, "subjects", "v1.Subject")) {
+            for (String f : List.of("kind", "apiGroup", "name", "namespace")) {
+              string(subject, f, "Subject", "subjects." + f);
+            }
+          }
+          break;
+        case "Role":
+        case "ClusterRole":
+          for (JsonObject rule : objects(body, "rules", kind, "rules", "v1.PolicyRule")) {
+            for (String f : List.of("verbs", "apiGroups", "resources", "resourceNames", "nonResourceURLs")) {
+              strings(rule, f, "PolicyRule", "rules." + f);
+            }
+          }
+          break;
+        default:
+          break;
+      }
+    }
+
+    /** A {@code []goType} field of structs: its objects ({@code null} elements, Go's zero values, skipped). */
+    List<JsonObject> objects(JsonObject o, String field, String struct, String path, String goType) {
+      JsonElement e = o.get(field);
+      List<JsonObject> out = new ArrayList<>();
+      if (absent(e)) {
+        return out;
+      }
+      if (!e.isJsonArray()) {
+        throw mistyped(e, struct, path, "[]" + goType, false);
+      }
+      for (JsonElement x : e.getAsJsonArray()) {
+        if (x.isJsonObject()) {
+          out.add(x.getAsJsonObject());
+        } else if (!x.isJsonNull()) {
+          throw mistyped(x, struct, path, goType, false);
+        }
+      }
+      return out;
     }
 
     private static boolean absent(@Nullable JsonElement e) {

@@ -51,8 +51,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The transport is the fake's own small HTTP/1.1 server: each connection is served by its own
  * thread (up to 512 at once), with TCP_NODELAY; the TLS handshake and each request head must
- * complete within 10 seconds of their first byte, and a kept-alive connection is closed after 90
- * idle seconds; a request line is at most 64 KiB ({@code 414}), the header fields at most 128 KiB
+ * complete within 10 seconds of their first byte, a request body within 60 seconds of its head,
+ * a write blocked on a client that does not read is aborted after 30 seconds, and a kept-alive
+ * connection is closed after 90 idle seconds; a request line is at most 64 KiB ({@code 414}), the header fields at most 128 KiB
  * and 200 fields ({@code 431}). HTTPS offers TLS 1.2 and 1.3 with ALPN {@code http/1.1} only. A
  * WebSocket upgrade is answered {@code 503} with a {@code Status}, on which fabric8 falls back to
  * an HTTP watch.
@@ -78,7 +79,7 @@ public final class FakeKubernetesApiServer implements AutoCloseable {
   private final boolean extendTokenExpiration;
   private final Faults faults = new Faults();
   private final Front front;
-  /** How many requests are kept for {@link #requests()}: a long-running fake does not grow without bound. */
+  /** How many requests are kept for {@link #requests()} (also at most 64 MiB of them): a long-running fake does not grow without bound. */
   public static final int MAX_RECORDED = 10_000;
 
   private FakeKubernetesApiServer(Builder b) throws IOException {

@@ -6,7 +6,6 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentLinkedDeque;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
@@ -30,10 +29,14 @@ final class Faults {
     }
   }
 
+  /** The recorded requests keep at most this many body and header bytes together; the oldest go first. */
+  static final long MAX_RECORDED_BYTES = 64L << 20;
+
   private final List<Rule> rules = new ArrayList<>();
-  /** The most recent requests (at most {@link FakeKubernetesApiServer#MAX_RECORDED}), oldest first. */
+  /** The most recent requests, oldest first; changed only while holding it, read without. */
   private final ConcurrentLinkedDeque<RecordedRequest> requests = new ConcurrentLinkedDeque<>();
-  private final AtomicInteger recorded = new AtomicInteger();
+  /** The bytes of the kept requests; guarded by {@code requests}. */
+  private long recordedBytes;
 
   void enqueue(String method, String pathPattern, Fault fault) {
     String m = method.toUpperCase(Locale.ROOT);
@@ -81,10 +84,17 @@ final class Faults {
     }
   }
 
+  /**
+   * Keeps {@code r}, dropping the oldest while more than {@link FakeKubernetesApiServer#MAX_RECORDED}
+   * requests or {@link #MAX_RECORDED_BYTES} bytes are kept (3 MiB bodies would otherwise reach 30 GiB).
+   */
   void record(RecordedRequest r) {
-    requests.add(r);
-    if (recorded.incrementAndGet() > FakeKubernetesApiServer.MAX_RECORDED && requests.pollFirst() != null) {
-      recorded.decrementAndGet();
+    synchronized (requests) {
+      requests.add(r);
+      recordedBytes += r.size();
+      while (requests.size() > 1 && (requests.size() > FakeKubernetesApiServer.MAX_RECORDED || recordedBytes > MAX_RECORDED_BYTES)) {
+        recordedBytes -= requests.pollFirst().size();
+      }
     }
   }
 
@@ -104,8 +114,10 @@ final class Faults {
   }
 
   void clearRequests() {
-    requests.clear();
-    recorded.set(0);
+    synchronized (requests) {
+      requests.clear();
+      recordedBytes = 0;
+    }
   }
 
   /** A path pattern: {@code *} matches within one segment, {@code **} across segments. */

@@ -70,9 +70,20 @@ final class Front implements Http1Server.Handler {
       authError = StatusError.unauthorized();
     }
     String impersonate = w.header("impersonate-user");
+    List<String> groups = w.headers.getOrDefault("impersonate-group", List.of());
+    if (authError == null && (impersonate == null || impersonate.isEmpty()) && (!groups.isEmpty() || w.header("impersonate-uid") != null
+        || w.headers.keySet().stream().anyMatch(k -> k.startsWith("impersonate-extra-")))) {
+      // As upstream's buildImpersonationRequests: groups, a uid or extras without a user are refused, never ignored
+      // (ignoring them would serve the caller with its own, possibly greater, rights).
+      StringBuilder refs = new StringBuilder();
+      for (String g : groups) {
+        refs.append(refs.length() == 0 ? "" : " ").append("{Group  ").append(g).append("  authentication.k8s.io/v1  }");
+      }
+      authError = StatusError.badRequest("requested [" + refs + "] without impersonating a user");
+    }
     if (authError == null && impersonate != null && !impersonate.isBlank()) {
       try {
-        user = impersonate(user, impersonate, w.headers.getOrDefault("impersonate-group", List.of()));
+        user = impersonate(user, impersonate, groups);
       } catch (StatusError e) {
         authError = e;
       }

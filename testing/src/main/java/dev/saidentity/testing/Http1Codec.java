@@ -108,10 +108,9 @@ final class Http1Codec {
     this.deadline = nanoTime;
   }
 
-  /** Reads of a body each wait at most {@code millis} (0: the head deadline applies). */
-  void bodyIdleTimeout(int millis) {
-    this.deadline = 0;
-    this.idleMillis = millis;
+  /** Reads of the body must all complete by {@code nanoTime}: a body trickled byte by byte still ends there. */
+  void bodyDeadline(long nanoTime) {
+    this.deadline = nanoTime;
   }
 
   private boolean fill() throws IOException {
@@ -121,7 +120,7 @@ final class Http1Codec {
     if (deadline != 0) {
       long left = (deadline - System.nanoTime()) / 1_000_000;
       if (left <= 0) {
-        throw new SocketTimeoutException("request head not complete in time");
+        throw new SocketTimeoutException("request head or body not complete in time");
       }
       socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, left));
     } else {
@@ -138,6 +137,11 @@ final class Http1Codec {
 
   /** One CRLF- (or LF-) terminated line without its terminator, or null at end of stream before any byte. */
   private @Nullable String line(int max, int tooLong, String what) throws IOException, BadRequest {
+    return line(max, tooLong, what, false);
+  }
+
+  /** As {@link #line(int, int, String)}; with {@code crlf} a bare LF is refused, as Go refuses it in chunk framing. */
+  private @Nullable String line(int max, int tooLong, String what, boolean crlf) throws IOException, BadRequest {
     ByteArrayOutputStream line = new ByteArrayOutputStream(128);
     while (true) {
       if (!fill()) {
@@ -150,6 +154,9 @@ final class Http1Codec {
       if (b == '\n') {
         byte[] bytes = line.toByteArray();
         int n = bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
+        if (crlf && n == bytes.length) {
+          throw new BadRequest(400, "malformed chunked encoding: a line ends in a bare LF");
+        }
         return new String(bytes, 0, n, StandardCharsets.ISO_8859_1);
       }
       if (line.size() >= max) {
@@ -169,7 +176,7 @@ final class Http1Codec {
       return null;
     }
     String[] parts = requestLine.split(" ", -1);
-    if (parts.length != 3 || parts[0].isEmpty() || !parts[0].chars().allMatch(c -> c > 32 && c < 127)) {
+    if (parts.length != 3 || !isToken(parts[0])) {
       throw new BadRequest(400, "malformed request line");
     }
     if (!parts[2].equals("HTTP/1.1") && !parts[2].equals("HTTP/1.0")) {
@@ -180,7 +187,7 @@ final class Http1Codec {
       int slash = target.indexOf('/', target.indexOf("//") + 2);
       target = slash < 0 ? "/" : target.substring(slash);
     }
-    if (!target.startsWith("/")) {
+    if (!(target.startsWith("/") || target.equals("*") && parts[0].equals("OPTIONS")) || !target.chars().allMatch(c -> c > 32 && c != 127)) {
       throw new BadRequest(400, "malformed request target");
     }
     int q = target.indexOf('?');
@@ -203,10 +210,32 @@ final class Http1Codec {
       if (colon <= 0 || Character.isWhitespace(h.charAt(colon - 1)) || Character.isWhitespace(h.charAt(0))) {
         throw new BadRequest(400, "malformed header field");
       }
-      headers.computeIfAbsent(h.substring(0, colon).toLowerCase(Locale.ROOT), k -> new ArrayList<>()).add(h.substring(colon + 1).strip());
+      String name = h.substring(0, colon);
+      String value = h.substring(colon + 1).strip();
+      if (!isToken(name)) { // as Go's httpguts.ValidHeaderFieldName: a NUL or a blank in a name is not ignored, it is refused
+        throw new BadRequest(400, "invalid header name");
+      }
+      if (!value.chars().allMatch(c -> c == '\t' || c >= 0x20 && c != 0x7f)) { // as httpguts.ValidHeaderFieldValue
+        throw new BadRequest(400, "invalid header value");
+      }
+      headers.computeIfAbsent(name.toLowerCase(Locale.ROOT), k -> new ArrayList<>()).add(value);
     }
     return new Head(parts[0], q < 0 ? target : target.substring(0, q), q < 0 ? "" : target.substring(q + 1), parts[2].equals("HTTP/1.0"),
         headers);
+  }
+
+  /** Whether {@code s} is an RFC 9110 token (a method, a header name). */
+  static boolean isToken(String s) {
+    if (s.isEmpty()) {
+      return false;
+    }
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || "!#$%&'*+-.^_`|~".indexOf(c) >= 0)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Exactly {@code n} body bytes. */
@@ -225,45 +254,63 @@ final class Http1Codec {
     return out;
   }
 
-  /** A chunked body, or null as soon as it passes {@code max} bytes (the rest is left unread). */
+  /** Framing bytes beyond data that a chunked body may carry, as Go's chunked reader allows (16 KiB, plus 16 a chunk). */
+  static final int MAX_CHUNK_EXCESS = 16 << 10;
+
+  /**
+   * A chunked body, or null as soon as it passes {@code max} bytes (the rest is left unread). Chunk
+   * lines as Go's reader takes them: CRLF only, hex digits only (no sign, no leading blank, at most
+   * 15), trailing blanks and extensions allowed but counted against {@link #MAX_CHUNK_EXCESS}, the
+   * trailer fields within {@link #MAX_HEADER_BYTES} together.
+   */
   byte @Nullable [] readChunked(int max) throws IOException, BadRequest {
     ByteArrayOutputStream body = new ByteArrayOutputStream();
+    long excess = 0;
     while (true) {
-      String sizeLine = line(1024, 400, "chunk size line");
+      String sizeLine = line(1024, 400, "chunk size line", true);
       if (sizeLine == null) {
         throw new BadRequest(400, "the request body ended early");
       }
       int semi = sizeLine.indexOf(';');
-      String hex = (semi < 0 ? sizeLine : sizeLine.substring(0, semi)).strip();
-      long size;
-      try {
-        size = hex.isEmpty() || hex.length() > 15 ? -1 : Long.parseLong(hex, 16);
-      } catch (NumberFormatException e) {
-        size = -1;
-      }
-      if (size < 0) {
+      String hex = stripTrailingBlanks(semi < 0 ? sizeLine : sizeLine.substring(0, semi));
+      if (hex.isEmpty() || hex.length() > 15 || !hex.chars().allMatch(c -> Character.digit(c, 16) >= 0 && c < 128)) {
         throw new BadRequest(400, "malformed chunk size");
       }
+      long size = Long.parseLong(hex, 16);
+      excess = Math.max(0, excess + sizeLine.length() + 4 - 16 - 2 * size);
+      if (excess > MAX_CHUNK_EXCESS) {
+        throw new BadRequest(400, "chunked encoding contains too much non-data");
+      }
       if (size == 0) {
+        int budget = MAX_HEADER_BYTES;
         for (int i = 0; ; i++) { // trailer fields, ignored
-          String t = line(MAX_HEADER_BYTES, 431, "trailer fields");
+          String t = line(budget, 431, "trailer fields");
           if (t == null || i > MAX_HEADERS) {
             throw new BadRequest(400, "malformed trailer");
           }
           if (t.isEmpty()) {
             return body.toByteArray();
           }
+          budget -= t.length() + 2;
         }
       }
       if (body.size() + size > max) {
         return null;
       }
       body.write(readFixed((int) size));
-      String crlf = line(2, 400, "chunk");
+      String crlf = line(2, 400, "chunk", true);
       if (crlf == null || !crlf.isEmpty()) {
         throw new BadRequest(400, "malformed chunk");
       }
     }
+  }
+
+  private static String stripTrailingBlanks(String s) {
+    int n = s.length();
+    while (n > 0 && (s.charAt(n - 1) == ' ' || s.charAt(n - 1) == '\t')) {
+      n--;
+    }
+    return s.substring(0, n);
   }
 
   /** Writes a response head. {@code contentLength} -1 means chunked. */
@@ -357,6 +404,7 @@ final class Http1Codec {
       case 413: return "Request Entity Too Large";
       case 414: return "Request URI Too Long";
       case 415: return "Unsupported Media Type";
+      case 417: return "Expectation Failed";
       case 422: return "Unprocessable Entity";
       case 429: return "Too Many Requests";
       case 431: return "Request Header Fields Too Large";

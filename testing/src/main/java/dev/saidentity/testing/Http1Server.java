@@ -28,7 +28,9 @@ import org.slf4j.LoggerFactory;
  * A small HTTP/1.1 server over a {@link ServerSocket} (or an {@link SSLServerSocket}: TLS 1.2/1.3,
  * ALPN {@code http/1.1} only): one daemon thread per connection (at most {@link #MAX_CONNECTIONS};
  * more are closed at once), TCP_NODELAY on every connection, a deadline for the TLS handshake and
- * for each request head once its first byte arrived, an idle timeout between requests, keep-alive, Content-Length and chunked request bodies
+ * for each request head once its first byte arrived, one for each whole body, a write timeout (a
+ * watchdog aborts a connection whose write is stuck on a client that does not read), an idle
+ * timeout between requests, keep-alive, Content-Length and chunked request bodies
  * (capped), {@code Expect: 100-continue}, HEAD, streamed chunked answers flushed per write. Thread-safe.
  */
 final class Http1Server implements AutoCloseable {
@@ -69,8 +71,10 @@ final class Http1Server implements AutoCloseable {
   static final Duration DEFAULT_HEAD_TIMEOUT = Duration.ofSeconds(10);
   /** Default time a kept-alive connection may wait for its next request, as upstream's IdleTimeout (90 s). */
   static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(90);
-  /** Each read of a request body waits at most this long. */
-  static final int BODY_IDLE_MILLIS = 60_000;
+  /** Default time a whole request body may take, from the end of its head (upstream's default request timeout, 60 s). */
+  static final int BODY_TIMEOUT_MILLIS = 60_000;
+  /** Default time one write of an answer may stay blocked on a client that does not read. */
+  static final int WRITE_TIMEOUT_MILLIS = 30_000;
 
   private final ServerSocket listener;
   private final @Nullable SSLParameters tlsParameters;
@@ -80,11 +84,18 @@ final class Http1Server implements AutoCloseable {
   private final int idleMillis;
   private final Semaphore slots = new Semaphore(MAX_CONNECTIONS);
   private final Map<Socket, Thread> open = new ConcurrentHashMap<>();
+  /** The output of each open connection, watched for writes stuck on a client that does not read. */
+  private final Map<Socket, WatchedOutput> outputs = new ConcurrentHashMap<>();
+  private final Thread reaper;
   private final AtomicInteger connections = new AtomicInteger();
   private final Thread acceptor;
   private volatile boolean closed;
   /** Test seam: sees each accepted socket once its options are set. */
   volatile @Nullable Consumer<Socket> acceptedObserver;
+  /** How long a whole request body may take to arrive, from the end of its head (tests shorten it). */
+  volatile int bodyTimeoutMillis = BODY_TIMEOUT_MILLIS;
+  /** How long one write of an answer may stay blocked on a client that does not read (tests shorten it). */
+  volatile int writeTimeoutMillis = WRITE_TIMEOUT_MILLIS;
 
   Http1Server(InetSocketAddress address, @Nullable SSLContext tls, Duration headTimeout, Duration idleTimeout, int maxBody, Handler handler)
       throws IOException {
@@ -107,11 +118,78 @@ final class Http1Server implements AutoCloseable {
     listener.bind(address, 128);
     this.acceptor = new Thread(this::acceptLoop, "sa-identity-fake-apiserver-accept-" + listener.getLocalPort());
     acceptor.setDaemon(true);
+    this.reaper = new Thread(this::reapLoop, "sa-identity-fake-apiserver-write-timeout-" + listener.getLocalPort());
+    reaper.setDaemon(true);
   }
 
   /** Starts accepting connections (bound since construction). */
   void start() {
     acceptor.start();
+    reaper.start();
+  }
+
+  /** Aborts connections whose current write has been blocked longer than {@link #writeTimeoutMillis}: Java sockets have no write timeout. */
+  private void reapLoop() {
+    while (!closed) {
+      int timeout = writeTimeoutMillis;
+      try {
+        Thread.sleep(Math.max(10, Math.min(1000, timeout / 4)));
+      } catch (InterruptedException stop) {
+        return;
+      }
+      long now = System.nanoTime();
+      outputs.forEach((s, w) -> {
+        long since = w.since;
+        if (since != 0 && now - since > timeout * 1_000_000L) {
+          LOG.debug("fake API server: aborting a connection whose client has not read an answer for {} ms", timeout);
+          abort(s);
+        }
+      });
+    }
+  }
+
+  /** Marks the time each write or flush starts, and clears it when it returns. */
+  private static final class WatchedOutput extends java.io.FilterOutputStream {
+    volatile long since;
+
+    WatchedOutput(OutputStream out) {
+      super(out);
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      since = System.nanoTime() | 1;
+      try {
+        out.write(b, off, len);
+      } finally {
+        since = 0;
+      }
+    }
+
+    @Override
+    public void flush() throws IOException {
+      since = System.nanoTime() | 1;
+      try {
+        out.flush();
+      } finally {
+        since = 0;
+      }
+    }
+
+    /** Runs {@code close} watched as a write: a TLS close writes its close_notify. */
+    void closeWatched(Socket s) {
+      since = System.nanoTime() | 1;
+      try {
+        closeQuietly(s);
+      } finally {
+        since = 0;
+      }
+    }
   }
 
   int port() {
@@ -143,8 +221,14 @@ final class Http1Server implements AutoCloseable {
         try {
           connection(s);
         } finally {
+          WatchedOutput w = outputs.get(s);
+          if (w != null) {
+            w.closeWatched(s);
+          } else {
+            closeQuietly(s);
+          }
+          outputs.remove(s);
           open.remove(s);
-          closeQuietly(s);
           slots.release();
         }
       }, "sa-identity-fake-apiserver-" + connections.incrementAndGet());
@@ -170,7 +254,12 @@ final class Http1Server implements AutoCloseable {
         observer.accept(s);
       }
       Http1Codec codec = new Http1Codec(s);
-      OutputStream out = new BufferedOutputStream(s.getOutputStream(), 16 << 10);
+      WatchedOutput watched = new WatchedOutput(s.getOutputStream());
+      outputs.put(s, watched);
+      if (closed) {
+        return;
+      }
+      OutputStream out = new BufferedOutputStream(watched, 16 << 10);
       while (!closed && exchange(s, codec, out)) {
         // next request on this connection
       }
@@ -199,8 +288,12 @@ final class Http1Server implements AutoCloseable {
         return false;
       }
       keepAlive = head.keepAlive();
-      codec.bodyIdleTimeout(BODY_IDLE_MILLIS);
-      boolean expectContinue = "100-continue".equalsIgnoreCase(head.header("expect"));
+      codec.bodyDeadline(System.nanoTime() + bodyTimeoutMillis * 1_000_000L);
+      String expect = head.header("expect");
+      boolean expectContinue = "100-continue".equalsIgnoreCase(expect);
+      if (expect != null && !expect.isEmpty() && !expectContinue) {
+        throw new Http1Codec.BadRequest(417, "unsupported expectation"); // as Go's server: 417, connection closed
+      }
       String te = head.header("transfer-encoding");
       String cl = head.header("content-length");
       if (te != null) {
@@ -229,6 +322,14 @@ final class Http1Server implements AutoCloseable {
       return false;
     }
     keepAlive &= !tooLarge; // the unread rest of the body cannot be skipped
+    if (head.rawPath.equals("*")) { // OPTIONS *: answered by the server itself, as Go's globalOptionsHandler does
+      Http1Codec.writeHead(out, 200, Map.of(), 0, !keepAlive, head.http10);
+      out.flush();
+      if (!keepAlive) {
+        lingerAndClose(s);
+      }
+      return keepAlive;
+    }
     ApiResponse r = handler.handle(new WireRequest(head, body, tooLarge));
     if (r == null) {
       return false;
@@ -318,8 +419,7 @@ final class Http1Server implements AutoCloseable {
    */
   private static void lingerAndClose(Socket s) {
     if (s instanceof SSLSocket) {
-      closeQuietly(s); // sends close_notify; TLS has no half-close to linger in
-      return;
+      return; // TLS has no half-close to linger in; the connection's end sends close_notify, under the write watchdog
     }
     try {
       s.shutdownOutput();
@@ -344,7 +444,23 @@ final class Http1Server implements AutoCloseable {
     }
   }
 
-  /** Stops accepting, closes every connection (ending streamed answers) and interrupts their threads. */
+  /**
+   * Closes at once, even while another thread is blocked writing to it: a TLS socket's close waits
+   * for that writer's lock to send close_notify unless SO_LINGER is set, so it is set to 0 (reset).
+   */
+  private static void abort(Socket s) {
+    try {
+      s.setSoLinger(true, 0);
+    } catch (IOException e) {
+      // closed already
+    }
+    closeQuietly(s);
+  }
+
+  /**
+   * Stops accepting, aborts every connection (ending streamed answers, even one whose client does
+   * not read), interrupts their threads and waits up to 2 s for them all to end.
+   */
   @Override
   public void close() {
     closed = true;
@@ -353,12 +469,20 @@ final class Http1Server implements AutoCloseable {
     } catch (IOException e) {
       // nothing to do
     }
+    reaper.interrupt();
     open.forEach((s, t) -> {
-      closeQuietly(s);
+      abort(s);
       t.interrupt();
     });
+    long deadline = System.nanoTime() + 2_000_000_000L;
     try {
       acceptor.join(1000);
+      for (Thread t : List.copyOf(open.values())) {
+        long left = (deadline - System.nanoTime()) / 1_000_000;
+        if (left > 0) {
+          t.join(left);
+        }
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -128,13 +128,18 @@ final class Rbac {
   }
 
   private void addRoleRules(List<JsonObject> out, JsonObject binding, String namespace) {
-    JsonObject ref = binding.getAsJsonObject("roleRef");
-    if (ref == null || !ref.has("kind") || !ref.has("name")) {
+    // A binding patched into a wrong shape (patches are not type-checked) grants nothing, and fails no one's request.
+    JsonElement refElement = binding.get("roleRef");
+    if (refElement == null || !refElement.isJsonObject()) {
       return;
     }
-    JsonObject role = "ClusterRole".equals(ref.get("kind").getAsString())
-        ? store.get(CLUSTER_ROLES, "", ref.get("name").getAsString())
-        : store.get(ROLES, namespace, ref.get("name").getAsString());
+    JsonObject ref = refElement.getAsJsonObject();
+    String kind = str(ref, "kind");
+    String name = str(ref, "name");
+    if (kind.isEmpty() || name.isEmpty()) {
+      return;
+    }
+    JsonObject role = "ClusterRole".equals(kind) ? store.get(CLUSTER_ROLES, "", name) : store.get(ROLES, namespace, name);
     if (role == null || !role.has("rules") || !role.get("rules").isJsonArray()) {
       return;
     }

@@ -37,7 +37,18 @@ public record RecordedRequest(String method, String path, String query, Map<Stri
     return body.clone();
   }
 
-  /** The body as UTF-8 text. */
+  /** About how many bytes this request holds: the body and the header fields. */
+  long size() {
+    long n = body.length + path.length() + query.length();
+    for (Map.Entry<String, List<String>> h : headers.entrySet()) {
+      for (String v : h.getValue()) {
+        n += h.getKey().length() + v.length() + 4;
+      }
+    }
+    return n;
+  }
+
+    /** The body as UTF-8 text. */
   public String bodyText() {
     return new String(body, StandardCharsets.UTF_8);
   }

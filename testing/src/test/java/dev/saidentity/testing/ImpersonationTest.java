@@ -50,4 +50,21 @@ class ImpersonationTest {
           .contains("system:serviceaccounts:shop");
     }
   }
+
+  @Test
+  void impersonatedGroupsWithoutAUser_are400_notIgnored() throws Exception {
+    // Before: the group was ignored and the admin was served as itself (200 on kube-system's secrets).
+    try (FakeKubernetesApiServer server = FakeKubernetesApiServer.start()) {
+      HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+      HttpRequest req = HttpRequest.newBuilder(URI.create(server.url() + "/api/v1/namespaces/kube-system/secrets"))
+          .timeout(Duration.ofSeconds(10))
+          .header("Authorization", "Bearer " + server.adminToken())
+          .header("Impersonate-Group", "nobody")
+          .build();
+      HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).isEqualTo(400);
+      assertThat(r.body()).contains("\"reason\":\"BadRequest\"")
+          .contains("requested [{Group  nobody  authentication.k8s.io/v1  }] without impersonating a user");
+    }
+  }
 }
