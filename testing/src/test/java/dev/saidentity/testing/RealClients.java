@@ -106,6 +106,8 @@ final class RealClients {
   /** A long-running process whose standard output is read line by line, with deadlines; closing kills it. */
   static final class Streaming implements AutoCloseable {
     private final Process process;
+    /** Put after the last line (compared by identity: no line read is this instance). */
+    private static final String END = new String("end of output");
     private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
     private final Thread reader;
     private final Path err;
@@ -124,6 +126,7 @@ final class RealClients {
         } catch (IOException e) {
           // the process was killed: its output ends here
         }
+        lines.add(END);
       }, "real-client-stdout");
       reader.setDaemon(true);
       reader.start();
@@ -131,11 +134,17 @@ final class RealClients {
 
     /** The first output line (from here on) that matches, within {@code deadline}; fails with the output and stderr otherwise. */
     String awaitLine(Predicate<String> match, String what, Duration deadline) throws InterruptedException {
+      String line;
       try {
-        return awaitMatch(lines, match, what, deadline);
+        line = awaitMatch(lines, l -> l == END || match.test(l), what, deadline);
       } catch (AssertionError e) {
-        throw new AssertionError(e.getMessage() + (process.isAlive() ? "" : "; exited " + process.exitValue()) + "; stderr: " + stderr(), e);
+        throw new AssertionError(e.getMessage() + "; stderr: " + stderr(), e);
       }
+      if (line == END) {
+        lines.add(END);
+        throw new AssertionError(what + ": the output ended" + (process.isAlive() ? "" : " (exit " + process.exitValue() + ")") + "; stderr: " + stderr());
+      }
+      return line;
     }
 
     String stderr() {
