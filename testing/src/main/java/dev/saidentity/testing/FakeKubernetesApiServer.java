@@ -315,7 +315,7 @@ public final class FakeKubernetesApiServer implements AutoCloseable {
 
   /** The ServiceAccount as an identity with its uid, if it exists. */
   public Optional<ServiceAccount> serviceAccount(String namespace, String name) {
-    JsonObject o = store.get(ApiHandler.SERVICE_ACCOUNTS, namespace, name);
+    JsonObject o = store.get(ResourceType.SERVICE_ACCOUNTS, namespace, name);
     return o == null ? Optional.empty() : Optional.of(ServiceAccount.of(namespace, name, uid(o)));
   }
 
@@ -429,7 +429,7 @@ public final class FakeKubernetesApiServer implements AutoCloseable {
     if (t == null || store.delete(t, namespace, name) == null) {
       return false;
     }
-    if (t == ApiHandler.NAMESPACES) {
+    if (t == ResourceType.NAMESPACES) {
       store.deleteNamespaceContents(name);
     }
     return true;
@@ -595,7 +595,7 @@ public final class FakeKubernetesApiServer implements AutoCloseable {
         }
         if (fault.status() != 0) {
           StatusError e = new StatusError(fault.status(), reasonFor(fault.status()), "injected fault: HTTP " + fault.status(), null);
-          ApiHandler.Response r = ApiHandler.Response.json(fault.status(), e.toStatus());
+          ApiResponse r = ApiResponse.json(fault.status(), e.toStatus());
           if (fault.retryAfter() != null) {
             r.headers.put("Retry-After", Long.toString(Math.max(1, fault.retryAfter().getSeconds())));
           }
@@ -603,23 +603,23 @@ public final class FakeKubernetesApiServer implements AutoCloseable {
           return;
         }
       }
-      ApiHandler.Response r;
+      ApiResponse r;
       if (authError != null) {
-        r = ApiHandler.Response.json(authError.code, authError.toStatus());
+        r = ApiResponse.json(authError.code, authError.toStatus());
       } else if (tooLarge) {
         // Upstream's words (apiserver's limitedReadBody): "Request entity too large: limit is 3145728".
-        r = ApiHandler.Response.json(413, new StatusError(413, "RequestEntityTooLarge", "Request entity too large: limit is " + MAX_BODY, null)
+        r = ApiResponse.json(413, new StatusError(413, "RequestEntityTooLarge", "Request entity too large: limit is " + MAX_BODY, null)
             .toStatus());
       } else {
         String ct = ex.getRequestHeaders().getFirst("Content-Type");
         try {
-          r = handler.handle(new ApiHandler.Request(method, URLDecoder.decode(path, StandardCharsets.UTF_8), query(rawQuery),
+          r = handler.handle(new ApiRequest(method, URLDecoder.decode(path, StandardCharsets.UTF_8), query(rawQuery),
               ct == null ? "" : ct, body, user));
         } catch (StatusError e) {
-          r = ApiHandler.Response.json(e.code, e.toStatus());
+          r = ApiResponse.json(e.code, e.toStatus());
         } catch (RuntimeException e) {
           LOG.warn("fake API server failed on {} {}: {}", method, path, e.getClass().getName());
-          r = ApiHandler.Response.json(500,
+          r = ApiResponse.json(500,
               new StatusError(500, "InternalError", "Internal error occurred: " + e.getClass().getSimpleName(), null).toStatus());
         }
       }
@@ -711,7 +711,7 @@ public final class FakeKubernetesApiServer implements AutoCloseable {
     }
   }
 
-  private void send(HttpExchange ex, ApiHandler.Response r, String method) throws IOException {
+  private void send(HttpExchange ex, ApiResponse r, String method) throws IOException {
     byte[] body = r.body;
     if (unknownFields && r.contentType.startsWith("application/json") && body.length > 0) {
       JsonElement e = JsonParser.parseString(new String(body, StandardCharsets.UTF_8));
@@ -724,6 +724,13 @@ public final class FakeKubernetesApiServer implements AutoCloseable {
     if (method.equals("HEAD")) {
       ex.sendResponseHeaders(r.code, -1);
       ex.close();
+      return;
+    }
+    if (r.stream != null) {
+      ex.sendResponseHeaders(r.code, 0); // chunked
+      try (OutputStream out = ex.getResponseBody()) {
+        r.stream.writeTo(out);
+      }
       return;
     }
     ex.sendResponseHeaders(r.code, body.length == 0 ? -1 : body.length);

@@ -49,6 +49,21 @@ final class ResourceType {
       new ResourceType("authorization.k8s.io", "v1", "selfsubjectrulesreviews", "SelfSubjectRulesReview", false, true, List.of("create"), List.of()),
       new ResourceType("authorization.k8s.io", "v1", "subjectaccessreviews", "SubjectAccessReview", false, true, List.of("create"), List.of()));
 
+  static final ResourceType NAMESPACES = require("", "v1", "namespaces");
+  static final ResourceType SERVICE_ACCOUNTS = require("", "v1", "serviceaccounts");
+  static final ResourceType PODS = require("", "v1", "pods");
+  static final ResourceType SECRETS = require("", "v1", "secrets");
+  static final ResourceType NODES = require("", "v1", "nodes");
+  static final ResourceType CONFIG_MAPS = require("", "v1", "configmaps");
+
+  private static ResourceType require(String group, String version, String plural) {
+    ResourceType t = find(group, version, plural);
+    if (t == null) {
+      throw new IllegalStateException(plural);
+    }
+    return t;
+  }
+
   static @Nullable ResourceType find(String group, String version, String plural) {
     for (ResourceType r : ALL) {
       if (r.group.equals(group) && r.version.equals(version) && r.plural.equals(plural)) {
