@@ -81,9 +81,8 @@ class ClientJavaInformerTest {
 
       @Override
       public void onUpdate(V1ServiceAccount old, V1ServiceAccount sa) {
-        // With no resync period, an update of an unchanged object comes only from a relist.
-        boolean same = old.getMetadata().getResourceVersion().equals(sa.getMetadata().getResourceVersion());
-        events.add((same ? "relisted " : "update ") + sa.getMetadata().getName() + (same ? "" : " " + sa.getMetadata().getLabels()));
+        events.add(RealClients.update(sa.getMetadata().getName(), old.getMetadata().getResourceVersion(), sa.getMetadata().getResourceVersion(),
+            sa.getMetadata().getLabels()));
       }
 
       @Override

@@ -233,9 +233,8 @@ class Fabric8ContractTest {
 
       @Override
       public void onUpdate(ServiceAccount old, ServiceAccount sa) {
-        // With no resync period, an update of an unchanged object comes only from a relist.
-        boolean same = old.getMetadata().getResourceVersion().equals(sa.getMetadata().getResourceVersion());
-        events.add((same ? "relisted " : "update ") + sa.getMetadata().getName() + (same ? "" : " " + sa.getMetadata().getLabels()));
+        events.add(RealClients.update(sa.getMetadata().getName(), old.getMetadata().getResourceVersion(), sa.getMetadata().getResourceVersion(),
+            sa.getMetadata().getLabels()));
       }
 
       @Override

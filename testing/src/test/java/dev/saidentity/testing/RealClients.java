@@ -18,6 +18,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 
 /** What the real-client tests (fabric8, client-java informers, kubectl, Python, node) share. */
 final class RealClients {
@@ -42,6 +43,14 @@ final class RealClients {
     } catch (InvocationTargetException e) {
       throw new AssertionError("FakeKubernetesApiServer.compactHistory() failed", e.getCause());
     }
+  }
+
+  /**
+   * An informer's update as an event line: {@code relisted NAME} when the resourceVersion did not change
+   * (with no resync period, only a relist redelivers an unchanged object), else {@code update NAME LABELS}.
+   */
+  static String update(String name, String oldResourceVersion, String resourceVersion, @Nullable Map<String, String> labels) {
+    return oldResourceVersion.equals(resourceVersion) ? "relisted " + name : "update " + name + " " + labels;
   }
 
   /** How many list (not watch) GETs of {@code path} the server has recorded. */
