@@ -18,7 +18,6 @@ module dev.saidentity.testing {
   requires org.bouncycastle.pkix;
   requires org.bouncycastle.provider;
   requires org.slf4j;
-  requires jdk.httpserver;
 
   exports dev.saidentity.testing;
 }

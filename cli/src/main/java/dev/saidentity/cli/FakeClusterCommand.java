@@ -21,7 +21,10 @@ import picocli.CommandLine.Spec;
     sortOptions = false,
     description = {
       "Serve a fake Kubernetes API server (ServiceAccounts, TokenRequest, TokenReview, RBAC, OIDC discovery) on 127.0.0.1",
-      "until SIGINT or SIGTERM. Prints its URL; writes a kubeconfig whose user is the admin once it is serving."
+      "until SIGINT or SIGTERM. Prints its URL; writes a kubeconfig whose user is the admin once it is serving.",
+      "Serves HTTPS with its own CA (in the kubeconfig) unless --http: kubectl and client-go send bearer tokens only over TLS.",
+      "With --http, a request without credentials is user system:unsecured in group system:masters (as the API server's",
+      "removed insecure port), so that kubectl works with the written kubeconfig; a request with a token is still its token's user."
     })
 final class FakeClusterCommand implements Callable<Integer> {
 
@@ -31,8 +34,12 @@ final class FakeClusterCommand implements Callable<Integer> {
   @Option(names = "--port", paramLabel = "N", description = "The port (default: an ephemeral one).", defaultValue = "0")
   int port;
 
-  @Option(names = "--tls", description = "Serve HTTPS with the fake's own CA (in the kubeconfig).")
+  @Option(names = "--tls", description = "Serve HTTPS with the fake's own CA (in the kubeconfig): the default; kept for compatibility.")
   boolean tls;
+
+  @Option(names = "--http", description = "Serve plain HTTP instead; the kubeconfig says insecure-skip-tls-verify, and a request "
+      + "without credentials is system:unsecured (group system:masters). For clients that cannot do TLS.")
+  boolean http;
 
   @Option(names = "--kubeconfig-out", paramLabel = "FILE", description = "Write an admin kubeconfig here once serving.")
   @Nullable Path kubeconfigOut;
@@ -49,6 +56,9 @@ final class FakeClusterCommand implements Callable<Integer> {
     if (port < 0 || port > 65535) {
       throw new ParameterException(s.commandLine(), "--port must be 0 to 65535: " + port);
     }
+    if (http && tls) {
+      throw new ParameterException(s.commandLine(), "--http and --tls exclude each other");
+    }
     String manifests = null;
     if (seed != null) {
       try {
@@ -59,7 +69,7 @@ final class FakeClusterCommand implements Callable<Integer> {
     }
     FakeKubernetesApiServer server;
     try {
-      server = FakeKubernetesApiServer.builder().port(port).tls(tls).start();
+      server = FakeKubernetesApiServer.builder().port(port).tls(!http).unsecuredAnonymous(http).start();
     } catch (java.io.UncheckedIOException e) {
       s.commandLine().getErr().println("sa-identity fake-cluster: cannot listen on 127.0.0.1:" + port + ": "
           + e.getCause().getClass().getSimpleName());

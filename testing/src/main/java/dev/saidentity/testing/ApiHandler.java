@@ -216,7 +216,7 @@ final class ApiHandler {
   }
 
   private ApiResponse create(ApiRequest req, ResourceType type, String ns) {
-    JsonObject obj = Bodies.object(req);
+    JsonObject obj = Bodies.object(req, type);
     return ApiResponse.json(201, create(type, ns, obj, "All".equals(req.param("dryRun")), false));
   }
 
@@ -285,7 +285,7 @@ final class ApiHandler {
 
   private ApiResponse update(ApiRequest req, ResourceType type, String ns, String name) {
     JsonObject current = require(type, ns, name);
-    JsonObject obj = Bodies.object(req);
+    JsonObject obj = Bodies.object(req, type);
     String bodyName = Rbac.str(ObjectStore.meta(obj), "name");
     if (!bodyName.isEmpty() && !bodyName.equals(name)) {
       throw StatusError.badRequest("the name of the object (" + bodyName + ") does not match the name on the URL (" + name + ")");

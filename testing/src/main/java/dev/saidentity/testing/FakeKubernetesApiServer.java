@@ -3,19 +3,11 @@ package dev.saidentity.testing;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsServer;
 import dev.saidentity.core.ServiceAccount;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,20 +15,11 @@ import java.security.KeyPair;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Deque;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,7 +46,16 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Request bodies are read up to 3 MiB, as the API server reads them: a larger body is answered
  * {@code 413 RequestEntityTooLarge} (an announced Content-Length before any of it is read, a chunked
- * body once it passes the limit); JSON bodies nest at most 100 levels deep ({@code 400 BadRequest}).
+ * body once it passes the limit); JSON bodies nest at most 100 levels deep ({@code 400 BadRequest});
+ * a field of the wrong JSON type is a {@code 400 BadRequest} worded as upstream's decoder words it.
+ *
+ * <p>The transport is the fake's own small HTTP/1.1 server: each connection is served by its own
+ * thread (up to 512 at once), with TCP_NODELAY; the TLS handshake and each request head must
+ * complete within 10 seconds of their first byte, and a kept-alive connection is closed after 90
+ * idle seconds; a request line is at most 64 KiB ({@code 414}), the header fields at most 128 KiB
+ * and 200 fields ({@code 431}). HTTPS offers TLS 1.2 and 1.3 with ALPN {@code http/1.1} only. A
+ * WebSocket upgrade is answered {@code 503} with a {@code Status}, on which fabric8 falls back to
+ * an HTTP watch.
  */
 public final class FakeKubernetesApiServer implements AutoCloseable {
 
@@ -71,8 +63,7 @@ public final class FakeKubernetesApiServer implements AutoCloseable {
   /** A request body is read up to this size, as the API server's default {@code MaxRequestBodyBytes} (3 MiB). */
   static final int MAX_BODY = 3 << 20;
 
-  private final HttpServer http;
-  private final ExecutorService executor;
+  private final Http1Server http;
   private final @Nullable Tls tls;
   private final String url;
   private final Clock clock;
@@ -85,47 +76,20 @@ public final class FakeKubernetesApiServer implements AutoCloseable {
   private final List<String> apiAudiences;
   private final long maxTokenExpirationSeconds;
   private final boolean extendTokenExpiration;
-  /** The most recent requests (at most {@link #MAX_RECORDED}), oldest first. */
-  private final java.util.concurrent.ConcurrentLinkedDeque<RecordedRequest> requests = new java.util.concurrent.ConcurrentLinkedDeque<>();
-  private final java.util.concurrent.atomic.AtomicInteger recorded = new java.util.concurrent.atomic.AtomicInteger();
+  private final Faults faults = new Faults();
+  private final Front front;
   /** How many requests are kept for {@link #requests()}: a long-running fake does not grow without bound. */
   public static final int MAX_RECORDED = 10_000;
-  private final List<FaultRule> faults = new ArrayList<>();
-  private volatile boolean unknownFields;
-
-  private static final class FaultRule {
-    final String method;
-    final Pattern path;
-    final Deque<Fault> queue;
-    final @Nullable Fault always;
-
-    FaultRule(String method, Pattern path, Deque<Fault> queue, @Nullable Fault always) {
-      this.method = method;
-      this.path = path;
-      this.queue = queue;
-      this.always = always;
-    }
-  }
 
   private FakeKubernetesApiServer(Builder b) throws IOException {
     this.clock = b.clock;
     this.tls = b.tls ? Tls.create() : null;
     InetSocketAddress addr = new InetSocketAddress(InetAddress.getLoopbackAddress(), b.port);
-    if (tls != null) {
-      HttpsServer s = HttpsServer.create(addr, 64);
-      s.setHttpsConfigurator(new HttpsConfigurator(tls.serverContext));
-      this.http = s;
-    } else {
-      this.http = HttpServer.create(addr, 64);
-    }
-    AtomicInteger n = new AtomicInteger();
-    this.executor = Executors.newFixedThreadPool(8, r -> {
-      Thread t = new Thread(r, "sa-identity-fake-apiserver-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
-    http.setExecutor(executor);
-    this.url = (tls != null ? "https" : "http") + "://127.0.0.1:" + http.getAddress().getPort();
+    this.store = new ObjectStore(clock);
+    this.rbac = new Rbac(store);
+    // Bound now (the URL names the port), accepting only after bootstrap().
+    this.http = new Http1Server(addr, tls == null ? null : tls.serverContext, b.headTimeout, b.idleTimeout, MAX_BODY, this::serve);
+    this.url = (tls != null ? "https" : "http") + "://127.0.0.1:" + http.port();
     FakeTokenIssuer.Builder ib = FakeTokenIssuer.builder().issuer(b.issuer != null ? b.issuer : url).clock(clock);
     if (b.signingKey != null) {
       ib.keyPair(b.signingKey);
@@ -135,17 +99,24 @@ public final class FakeKubernetesApiServer implements AutoCloseable {
     this.adminToken = b.adminToken != null ? b.adminToken : randomToken();
     this.maxTokenExpirationSeconds = b.maxTokenExpiration == null ? 0 : b.maxTokenExpiration.getSeconds();
     this.extendTokenExpiration = b.extendTokenExpiration;
-    this.store = new ObjectStore(clock);
-    this.rbac = new Rbac(store);
     this.handler = new ApiHandler(this, store, rbac);
     List<java.security.PublicKey> verification = new ArrayList<>();
     verification.add(issuer.publicKey());
     verification.addAll(b.verificationKeys);
     this.authenticator = new Authenticator(adminToken, issuer.issuer(), apiAudiences, dev.saidentity.core.KeySource.of(verification), clock, store);
-    bootstrap();
-    http.createContext("/", this::serve);
+    this.front = new Front(handler, authenticator, rbac, faults, clock, b.unsecuredAnonymous);
+    try {
+      Bootstrap.run(this);
+    } catch (RuntimeException e) {
+      http.close();
+      throw e;
+    }
     http.start();
     LOG.debug("fake API server serving at {}", url);
+  }
+
+  private @Nullable ApiResponse serve(Http1Server.WireRequest w) throws InterruptedException {
+    return front.handle(w);
   }
 
   /** A builder: HTTP on an ephemeral port, the system clock, a fresh RSA signing key, issuer = the server's URL. */
@@ -173,7 +144,12 @@ public final class FakeKubernetesApiServer implements AutoCloseable {
 
   /** The port it listens on. */
   public int port() {
-    return http.getAddress().getPort();
+    return http.port();
+  }
+
+  /** The transport, for tests of the transport itself. */
+  Http1Server transport() {
+    return http;
   }
 
   String hostPort() {
@@ -233,7 +209,12 @@ public final class FakeKubernetesApiServer implements AutoCloseable {
     return authenticator;
   }
 
-  /** A kubeconfig for this server whose user is the admin. */
+  /**
+   * A kubeconfig for this server whose user is the admin. Over HTTPS it carries the CA; over plain
+   * HTTP it says {@code insecure-skip-tls-verify: true}, which {@code @kubernetes/client-node} 1.x
+   * requires of an {@code http://} server (kubectl and client-go still send no token over plain
+   * HTTP: see {@link Builder#unsecuredAnonymous(boolean)}).
+   */
   public String kubeconfig() {
     return kubeconfig(adminToken, "default");
   }
@@ -245,6 +226,9 @@ public final class FakeKubernetesApiServer implements AutoCloseable {
     if (tls != null) {
       sb.append("    certificate-authority-data: ")
           .append(Base64.getEncoder().encodeToString(tls.caPem.getBytes(StandardCharsets.UTF_8))).append('\n');
+    } else {
+      // Meaningless for http://, but @kubernetes/client-node 1.x refuses an http:// server without it.
+      sb.append("    insecure-skip-tls-verify: true\n");
     }
     sb.append("contexts:\n- name: sa-identity-fake\n  context:\n    cluster: sa-identity-fake\n    user: sa-identity-fake-user\n")
         .append("    namespace: ").append(namespace).append('\n')
@@ -270,19 +254,20 @@ public final class FakeKubernetesApiServer implements AutoCloseable {
 
   // ------------------------------------------------------------------ seeding
 
-  private JsonObject seed(String apiVersion, String kind, String ns, JsonObject obj) {
+  JsonObject seed(String apiVersion, String kind, String ns, JsonObject obj) {
     ResourceType t = ResourceType.byKind(apiVersion, kind);
     if (t == null) {
       throw new IllegalArgumentException("the fake API server does not serve " + apiVersion + " " + kind);
     }
     try {
+      Bodies.Fields.of(t.kind, t.version).objectMeta(obj);
       return handler.create(t, ns, obj, false, true);
     } catch (StatusError e) {
       throw new IllegalStateException(e.getMessage());
     }
   }
 
-  private static JsonObject named(String name) {
+  static JsonObject named(String name) {
     JsonObject o = new JsonObject();
     JsonObject meta = new JsonObject();
     meta.addProperty("name", name);
@@ -443,421 +428,48 @@ public final class FakeKubernetesApiServer implements AutoCloseable {
    * **} across segments.
    */
   public void enqueueFault(String method, String pathPattern, Fault fault) {
-    synchronized (faults) {
-      for (FaultRule r : faults) {
-        if (r.always == null && r.method.equals(method) && r.path.pattern().equals(glob(pathPattern).pattern())) {
-          r.queue.add(fault);
-          return;
-        }
-      }
-      Deque<Fault> q = new ArrayDeque<>();
-      q.add(fault);
-      faults.add(new FaultRule(method.toUpperCase(Locale.ROOT), glob(pathPattern), q, null));
-    }
+    faults.enqueue(method, pathPattern, fault);
   }
 
   /** Applies a fault to every matching request until {@link #clearFaults()}. */
   public void setFault(String method, String pathPattern, Fault fault) {
-    synchronized (faults) {
-      faults.add(new FaultRule(method.toUpperCase(Locale.ROOT), glob(pathPattern), new ArrayDeque<>(), fault));
-    }
+    faults.set(method, pathPattern, fault);
   }
 
   /** Removes every fault. */
   public void clearFaults() {
-    synchronized (faults) {
-      faults.clear();
-    }
-  }
-
-  private static Pattern glob(String p) {
-    StringBuilder re = new StringBuilder();
-    for (int i = 0; i < p.length(); i++) {
-      char c = p.charAt(i);
-      if (c == '*') {
-        if (i + 1 < p.length() && p.charAt(i + 1) == '*') {
-          re.append(".*");
-          i++;
-        } else {
-          re.append("[^/]*");
-        }
-      } else {
-        re.append(Pattern.quote(String.valueOf(c)));
-      }
-    }
-    return Pattern.compile(re.toString());
-  }
-
-  private @Nullable Fault nextFault(String method, String path) {
-    synchronized (faults) {
-      for (FaultRule r : faults) {
-        if ((r.method.equals("*") || r.method.equals(method)) && r.path.matcher(path).matches()) {
-          if (r.always != null) {
-            return r.always;
-          }
-          Fault f = r.queue.poll();
-          if (f != null) {
-            return f;
-          }
-        }
-      }
-      return null;
-    }
+    faults.clear();
   }
 
   /** The requests received so far (the last {@value #MAX_RECORDED}), in order. */
   public List<RecordedRequest> requests() {
-    return List.copyOf(requests);
+    return faults.requests();
   }
 
   /** How many requests matched the method and path pattern (see {@link #enqueueFault}). */
   public int requestCount(String method, String pathPattern) {
-    Pattern p = glob(pathPattern);
-    int n = 0;
-    for (RecordedRequest r : requests) {
-      if (r.method().equals(method) && p.matcher(r.path()).matches()) {
-        n++;
-      }
-    }
-    return n;
+    return faults.count(method, pathPattern);
   }
 
   /** Forgets the recorded requests. */
   public void clearRequests() {
-    requests.clear();
-    recorded.set(0);
+    faults.clearRequests();
   }
 
   /** Adds unknown fields to every JSON answer, to prove that clients parse leniently. */
   public void unknownFields(boolean on) {
-    this.unknownFields = on;
-  }
-
-  // ------------------------------------------------------------------ HTTP
-
-  private void serve(HttpExchange ex) {
-    try {
-      String method = ex.getRequestMethod().toUpperCase(Locale.ROOT);
-      String path = ex.getRequestURI().getRawPath();
-      String rawQuery = ex.getRequestURI().getRawQuery() == null ? "" : ex.getRequestURI().getRawQuery();
-      // Decided while reading: an announced length over the cap is refused before any byte of the body
-      // is read; a chunked body is read up to one byte past the cap. The JDK server drains at most
-      // 64 KiB of what is left when the exchange closes, then drops the connection.
-      byte[] body = new byte[0];
-      boolean tooLarge = contentLength(ex) > MAX_BODY;
-      if (!tooLarge) {
-        try (InputStream in = ex.getRequestBody()) {
-          body = in.readNBytes(MAX_BODY + 1);
-        }
-        if (body.length > MAX_BODY) {
-          tooLarge = true;
-          body = new byte[0];
-        }
-      }
-      Map<String, List<String>> headers = new LinkedHashMap<>();
-      ex.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), List.copyOf(v)));
-      String auth = ex.getRequestHeaders().getFirst("Authorization");
-      Rbac.User user;
-      StatusError authError = null;
-      if (auth == null || auth.isBlank()) {
-        user = Authenticator.anonymous();
-      } else if (auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
-        Authenticator.Result r = authenticator.authenticate(auth.substring(7).strip(), null);
-        user = r.user != null ? r.user : Authenticator.anonymous();
-        if (r.user == null) {
-          authError = StatusError.unauthorized();
-        }
-      } else {
-        user = Authenticator.anonymous();
-        authError = StatusError.unauthorized();
-      }
-      String impersonate = ex.getRequestHeaders().getFirst("Impersonate-User");
-      if (authError == null && impersonate != null && !impersonate.isBlank()) {
-        try {
-          user = impersonate(user, impersonate, ex.getRequestHeaders().getOrDefault("Impersonate-Group", List.of()));
-        } catch (StatusError e) {
-          authError = e;
-        }
-      }
-      requests.add(new RecordedRequest(method, path, rawQuery, headers, body, authError == null ? user.name : "(unauthenticated)",
-          clock.instant()));
-      if (recorded.incrementAndGet() > MAX_RECORDED && requests.pollFirst() != null) {
-        recorded.decrementAndGet();
-      }
-      Fault fault = nextFault(method, path);
-      if (fault != null) {
-        if (!fault.delay().isZero()) {
-          Thread.sleep(fault.delay().toMillis());
-        }
-        if (fault.drop()) {
-          ex.close();
-          return;
-        }
-        if (fault.status() != 0) {
-          StatusError e = new StatusError(fault.status(), reasonFor(fault.status()), "injected fault: HTTP " + fault.status(), null);
-          ApiResponse r = ApiResponse.json(fault.status(), e.toStatus());
-          if (fault.retryAfter() != null) {
-            r.headers.put("Retry-After", Long.toString(Math.max(1, fault.retryAfter().getSeconds())));
-          }
-          send(ex, r, method);
-          return;
-        }
-      }
-      ApiResponse r;
-      if (authError != null) {
-        r = ApiResponse.json(authError.code, authError.toStatus());
-      } else if (tooLarge) {
-        // Upstream's words (apiserver's limitedReadBody): "Request entity too large: limit is 3145728".
-        r = ApiResponse.json(413, new StatusError(413, "RequestEntityTooLarge", "Request entity too large: limit is " + MAX_BODY, null)
-            .toStatus());
-      } else {
-        String ct = ex.getRequestHeaders().getFirst("Content-Type");
-        try {
-          r = handler.handle(new ApiRequest(method, URLDecoder.decode(path, StandardCharsets.UTF_8), query(rawQuery),
-              ct == null ? "" : ct, body, user));
-        } catch (StatusError e) {
-          r = ApiResponse.json(e.code, e.toStatus());
-        } catch (RuntimeException e) {
-          LOG.warn("fake API server failed on {} {}: {}", method, path, e.getClass().getName());
-          r = ApiResponse.json(500,
-              new StatusError(500, "InternalError", "Internal error occurred: " + e.getClass().getSimpleName(), null).toStatus());
-        }
-      }
-      send(ex, r, method);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      ex.close();
-    } catch (IOException | RuntimeException e) {
-      LOG.debug("fake API server: exchange failed: {}", e.getClass().getName());
-      ex.close();
-    }
-  }
-
-  /** The request's Content-Length, -1 when absent (chunked) or unreadable, {@code Long.MAX_VALUE} when too big for a long. */
-  private static long contentLength(HttpExchange ex) {
-    String v = ex.getRequestHeaders().getFirst("Content-Length");
-    if (v == null || v.isBlank()) {
-      return -1;
-    }
-    try {
-      return Long.parseLong(v.strip());
-    } catch (NumberFormatException e) {
-      return v.strip().chars().allMatch(Character::isDigit) ? Long.MAX_VALUE : -1;
-    }
-  }
-
-  /** Impersonation as the API server does it: the caller needs {@code impersonate} on the user (or ServiceAccount) and groups. */
-  private Rbac.User impersonate(Rbac.User caller, String name, List<String> groups) {
-    // As upstream's buildImpersonationRequests: a name that SplitUsername takes is a ServiceAccount,
-    // anything else (a malformed system:serviceaccount:... included) is a plain user.
-    ServiceAccount target = null;
-    if (name.startsWith(ServiceAccount.USERNAME_PREFIX)) {
-      try {
-        target = ServiceAccount.fromUsername(name);
-      } catch (IllegalArgumentException notAServiceAccount) {
-        target = null;
-      }
-    }
-    boolean sa = target != null;
-    Rbac.Attributes a;
-    if (target != null) {
-      a = Rbac.Attributes.resource("impersonate", "", "serviceaccounts", "", target.namespace(), target.name());
-    } else {
-      a = Rbac.Attributes.resource("impersonate", "", "users", "", "", name);
-    }
-    if (!rbac.allowed(caller, a)) {
-      throw new StatusError(403, "Forbidden", (sa ? "serviceaccounts" : "users") + " \"" + name + "\" is forbidden: User \"" + caller.name
-          + "\" cannot impersonate resource \"" + (sa ? "serviceaccounts" : "users") + "\" in API group \"\"", null);
-    }
-    List<String> all = new ArrayList<>();
-    if (target != null) {
-      all.addAll(target.groups());
-    }
-    for (String g : groups) {
-      if (!rbac.allowed(caller, Rbac.Attributes.resource("impersonate", "", "groups", "", "", g))) {
-        throw new StatusError(403, "Forbidden", "groups \"" + g + "\" is forbidden: User \"" + caller.name
-            + "\" cannot impersonate resource \"groups\" in API group \"\" at the cluster scope", null);
-      }
-      all.add(g);
-    }
-    if (!name.equals("system:anonymous") && !all.contains("system:authenticated")) {
-      all.add("system:authenticated");
-    }
-    return new Rbac.User(name, "", List.copyOf(all), Map.of());
-  }
-
-  private static String reasonFor(int code) {
-    switch (code) {
-      case 400:
-        return "BadRequest";
-      case 401:
-        return "Unauthorized";
-      case 403:
-        return "Forbidden";
-      case 404:
-        return "NotFound";
-      case 409:
-        return "Conflict";
-      case 429:
-        return "TooManyRequests";
-      case 500:
-        return "InternalError";
-      case 503:
-        return "ServiceUnavailable";
-      case 504:
-        return "Timeout";
-      default:
-        return "Unknown";
-    }
-  }
-
-  private void send(HttpExchange ex, ApiResponse r, String method) throws IOException {
-    byte[] body = r.body;
-    if (unknownFields && r.contentType.startsWith("application/json") && body.length > 0) {
-      JsonElement e = JsonParser.parseString(new String(body, StandardCharsets.UTF_8));
-      injectUnknown(e, 0);
-      body = e.toString().getBytes(StandardCharsets.UTF_8);
-    }
-    ex.getResponseHeaders().set("Content-Type", r.contentType);
-    ex.getResponseHeaders().set("Audit-Id", java.util.UUID.randomUUID().toString());
-    r.headers.forEach((k, v) -> ex.getResponseHeaders().add(k, v));
-    if (method.equals("HEAD")) {
-      ex.sendResponseHeaders(r.code, -1);
-      ex.close();
-      return;
-    }
-    if (r.stream != null) {
-      ex.sendResponseHeaders(r.code, 0); // chunked
-      try (OutputStream out = ex.getResponseBody()) {
-        r.stream.writeTo(out);
-      }
-      return;
-    }
-    ex.sendResponseHeaders(r.code, body.length == 0 ? -1 : body.length);
-    try (OutputStream out = ex.getResponseBody()) {
-      out.write(body);
-    }
-  }
-
-  /** Adds {@code "saIdentityUnknownField"} to every object, a few levels deep. */
-  private static void injectUnknown(JsonElement e, int depth) {
-    if (depth > 4) {
-      return;
-    }
-    if (e.isJsonObject()) {
-      for (Map.Entry<String, JsonElement> c : e.getAsJsonObject().entrySet()) {
-        injectUnknown(c.getValue(), depth + 1);
-      }
-      e.getAsJsonObject().addProperty("saIdentityUnknownField", "clients must ignore this");
-    } else if (e.isJsonArray()) {
-      for (JsonElement c : e.getAsJsonArray()) {
-        injectUnknown(c, depth + 1);
-      }
-    }
-  }
-
-  private static Map<String, List<String>> query(String raw) {
-    Map<String, List<String>> q = new LinkedHashMap<>();
-    if (raw.isEmpty()) {
-      return q;
-    }
-    for (String kv : raw.split("&")) {
-      int eq = kv.indexOf('=');
-      String k = URLDecoder.decode(eq < 0 ? kv : kv.substring(0, eq), StandardCharsets.UTF_8);
-      String v = eq < 0 ? "" : URLDecoder.decode(kv.substring(eq + 1), StandardCharsets.UTF_8);
-      q.computeIfAbsent(k, x -> new ArrayList<>()).add(v);
-    }
-    return q;
+    front.unknownFields(on);
   }
 
   /** Stops serving and releases the port. */
   @Override
   public void close() {
-    http.stop(0);
-    executor.shutdownNow();
+    http.close();
   }
 
   @Override
   public String toString() {
     return "FakeKubernetesApiServer[" + url + "]";
-  }
-
-  // ------------------------------------------------------------------ bootstrap
-
-  private void bootstrap() {
-    for (String ns : List.of("default", "kube-system", "kube-public", "kube-node-lease")) {
-      createNamespace(ns);
-    }
-    clusterRole("cluster-admin", rule(List.of("*"), List.of("*"), List.of("*")), nonResourceRule(List.of("*"), List.of("*")));
-    clusterRole("view", rule(List.of(""), List.of("pods", "serviceaccounts", "configmaps", "namespaces"), List.of("get", "list", "watch")),
-        rule(List.of("rbac.authorization.k8s.io"), List.of("roles", "rolebindings"), List.of("get", "list", "watch")));
-    clusterRole("edit", rule(List.of(""), List.of("pods", "serviceaccounts", "configmaps", "secrets"), List.of("*")),
-        rule(List.of(""), List.of("serviceaccounts/token"), List.of("create")));
-    clusterRole("system:basic-user", rule(List.of("authorization.k8s.io"), List.of("selfsubjectaccessreviews", "selfsubjectrulesreviews"),
-        List.of("create")), rule(List.of("authentication.k8s.io"), List.of("selfsubjectreviews"), List.of("create")));
-    clusterRole("system:public-info-viewer", nonResourceRule(List.of("get"), List.of("/healthz", "/livez", "/readyz", "/version", "/version/")));
-    clusterRole("system:discovery", nonResourceRule(List.of("get"), List.of("/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez",
-        "/openapi", "/openapi/*", "/readyz", "/version", "/version/")));
-    clusterRole("system:service-account-issuer-discovery",
-        nonResourceRule(List.of("get"), List.of("/.well-known/openid-configuration", "/.well-known/openid-configuration/",
-            "/openid/v1/jwks", "/openid/v1/jwks/")));
-    clusterRole("system:auth-delegator", rule(List.of("authentication.k8s.io"), List.of("tokenreviews"), List.of("create")),
-        rule(List.of("authorization.k8s.io"), List.of("subjectaccessreviews"), List.of("create")));
-    bind("cluster-admin", "cluster-admin", "Group", "system:masters");
-    bind("system:basic-user", "system:basic-user", "Group", "system:authenticated");
-    bind("system:public-info-viewer", "system:public-info-viewer", "Group", "system:authenticated", "Group", "system:unauthenticated");
-    bind("system:discovery", "system:discovery", "Group", "system:authenticated");
-    bind("system:service-account-issuer-discovery", "system:service-account-issuer-discovery", "Group", "system:serviceaccounts");
-  }
-
-  private static JsonObject rule(List<String> groups, List<String> resources, List<String> verbs) {
-    JsonObject r = new JsonObject();
-    r.add("apiGroups", Rbac.arr(groups.toArray(new String[0])));
-    r.add("resources", Rbac.arr(resources.toArray(new String[0])));
-    r.add("verbs", Rbac.arr(verbs.toArray(new String[0])));
-    return r;
-  }
-
-  private static JsonObject nonResourceRule(List<String> verbs, List<String> urls) {
-    JsonObject r = new JsonObject();
-    r.add("nonResourceURLs", Rbac.arr(urls.toArray(new String[0])));
-    r.add("verbs", Rbac.arr(verbs.toArray(new String[0])));
-    return r;
-  }
-
-  private void clusterRole(String name, JsonObject... rules) {
-    JsonObject role = named(name);
-    JsonObject labels = new JsonObject();
-    labels.addProperty("kubernetes.io/bootstrapping", "rbac-defaults");
-    ObjectStore.meta(role).add("labels", labels);
-    JsonArray a = new JsonArray();
-    for (JsonObject r : rules) {
-      a.add(r);
-    }
-    role.add("rules", a);
-    seed("rbac.authorization.k8s.io/v1", "ClusterRole", "", role);
-  }
-
-  private void bind(String name, String clusterRole, String... subjects) {
-    JsonObject b = named(name);
-    JsonObject labels = new JsonObject();
-    labels.addProperty("kubernetes.io/bootstrapping", "rbac-defaults");
-    ObjectStore.meta(b).add("labels", labels);
-    JsonObject ref = new JsonObject();
-    ref.addProperty("apiGroup", "rbac.authorization.k8s.io");
-    ref.addProperty("kind", "ClusterRole");
-    ref.addProperty("name", clusterRole);
-    b.add("roleRef", ref);
-    JsonArray subs = new JsonArray();
-    for (int i = 0; i < subjects.length; i += 2) {
-      JsonObject s = new JsonObject();
-      s.addProperty("apiGroup", "rbac.authorization.k8s.io");
-      s.addProperty("kind", subjects[i]);
-      s.addProperty("name", subjects[i + 1]);
-      subs.add(s);
-    }
-    b.add("subjects", subs);
-    seed("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", "", b);
   }
 
   /** Settings of a {@link FakeKubernetesApiServer}. */
@@ -871,6 +483,9 @@ public final class FakeKubernetesApiServer implements AutoCloseable {
     private @Nullable List<String> apiAudiences;
     private @Nullable Duration maxTokenExpiration;
     private boolean extendTokenExpiration = true;
+    private boolean unsecuredAnonymous;
+    private Duration headTimeout = Http1Server.DEFAULT_HEAD_TIMEOUT;
+    private Duration idleTimeout = Http1Server.DEFAULT_IDLE_TIMEOUT;
     private final List<java.security.PublicKey> verificationKeys = new ArrayList<>();
 
     private Builder() {}
@@ -904,7 +519,10 @@ public final class FakeKubernetesApiServer implements AutoCloseable {
       return this;
     }
 
-    /** Serve HTTPS with the server's own CA; default plain HTTP. */
+    /**
+     * Serve HTTPS with the server's own CA; default plain HTTP. kubectl and client-go send bearer
+     * tokens only over TLS (see {@link #unsecuredAnonymous(boolean)} for plain HTTP).
+     */
     public Builder tls(boolean value) {
       this.tls = value;
       return this;
@@ -953,11 +571,45 @@ public final class FakeKubernetesApiServer implements AutoCloseable {
     }
 
     /**
+     * Over plain HTTP, answers a request without credentials as the API server's removed insecure
+     * port did: as user {@code system:unsecured} in group {@code system:masters}; default false
+     * ({@code system:anonymous}, which RBAC forbids almost everything). For clients that never send a
+     * bearer token over {@code http://} (kubectl, client-go) to work with a plain-HTTP fake. A
+     * request with a bearer token is still authenticated by its token. Only with {@code tls(false)}.
+     */
+    public Builder unsecuredAnonymous(boolean value) {
+      this.unsecuredAnonymous = value;
+      return this;
+    }
+
+    /** How long the TLS handshake, and a request head from its first byte, may take; default 10 s (tests shorten it). */
+    Builder headTimeout(Duration value) {
+      if (value.isNegative() || value.isZero()) {
+        throw new IllegalArgumentException("headTimeout must be positive: " + value);
+      }
+      this.headTimeout = value;
+      return this;
+    }
+
+    /** How long a kept-alive connection may wait for its next request; default 90 s as upstream (tests shorten it). */
+    Builder idleTimeout(Duration value) {
+      if (value.isNegative() || value.isZero()) {
+        throw new IllegalArgumentException("idleTimeout must be positive: " + value);
+      }
+      this.idleTimeout = value;
+      return this;
+    }
+
+    /**
      * Starts serving.
      *
+     * @throws IllegalStateException with {@code tls(true)} and {@code unsecuredAnonymous(true)}
      * @throws UncheckedIOException if the port cannot be bound
      */
     public FakeKubernetesApiServer start() {
+      if (tls && unsecuredAnonymous) {
+        throw new IllegalStateException("unsecuredAnonymous(true) is for plain HTTP: a client over TLS sends its token");
+      }
       try {
         return new FakeKubernetesApiServer(this);
       } catch (IOException e) {

@@ -2,7 +2,6 @@ package dev.saidentity.testing;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -22,17 +21,18 @@ final class Reviews {
   /** {@code POST} of a review kind: answered from the spec, never stored. */
   ApiResponse create(ApiRequest req, ResourceType type) {
     JsonObject in = Bodies.object(req);
-    JsonObject spec = in.has("spec") && in.get("spec").isJsonObject() ? in.getAsJsonObject("spec") : new JsonObject();
+    Bodies.Fields f = Bodies.Fields.of(type.kind, type.version);
+    f.objectMeta(in);
+    JsonObject spec = type.plural.equals("selfsubjectreviews") ? null : f.object(in, "spec", type.kind, "spec", "v1." + type.kind + "Spec");
+    spec = spec == null ? new JsonObject() : spec;
+    String specStruct = type.kind + "Spec";
     JsonObject status = new JsonObject();
     switch (type.plural) {
       case "tokenreviews": {
-        String token = Rbac.str(spec, "token");
+        String token = f.string(spec, "token", specStruct, "spec.token");
+        List<String> requested = f.strings(spec, "audiences", specStruct, "spec.audiences");
         if (token.isEmpty()) {
           throw StatusError.badRequest("token is required for TokenReview in authentication");
-        }
-        List<String> requested = new ArrayList<>();
-        if (spec.has("audiences") && spec.get("audiences").isJsonArray()) {
-          spec.getAsJsonArray("audiences").forEach(a -> requested.add(a.getAsString()));
         }
         Authenticator.Result r = server.authenticator().authenticate(token, requested.isEmpty() ? null : requested);
         status.addProperty("authenticated", r.user != null);
@@ -51,7 +51,7 @@ final class Reviews {
         status.add("userInfo", userInfo(req.user));
         break;
       case "selfsubjectaccessreviews": {
-        Rbac.Attributes a = attributes(spec);
+        Rbac.Attributes a = attributes(f, spec, specStruct);
         boolean allowed = rbac.allowed(req.user, a);
         status.addProperty("allowed", allowed);
         if (allowed && !req.user.isMaster()) {
@@ -60,14 +60,15 @@ final class Reviews {
         break;
       }
       case "subjectaccessreviews": {
-        Rbac.Attributes a = attributes(spec);
-        List<String> groups = Rbac.strings(spec, "groups");
-        Rbac.User subject = new Rbac.User(Rbac.str(spec, "user"), Rbac.str(spec, "uid"), groups, Map.of());
+        Rbac.Attributes a = attributes(f, spec, specStruct);
+        List<String> groups = f.strings(spec, "groups", specStruct, "spec.groups");
+        Rbac.User subject = new Rbac.User(f.string(spec, "user", specStruct, "spec.user"), f.string(spec, "uid", specStruct, "spec.uid"),
+            groups, Map.of());
         status.addProperty("allowed", rbac.allowed(subject, a));
         break;
       }
       case "selfsubjectrulesreviews": {
-        String ns = Rbac.str(spec, "namespace");
+        String ns = f.string(spec, "namespace", specStruct, "spec.namespace");
         JsonArray resourceRules = new JsonArray();
         JsonArray nonResourceRules = new JsonArray();
         for (JsonObject rule : rbac.rules(req.user, ns)) {
@@ -112,15 +113,20 @@ final class Reviews {
     return ApiResponse.json(201, out);
   }
 
-  private static Rbac.Attributes attributes(JsonObject spec) {
-    if (spec.has("nonResourceAttributes") && spec.get("nonResourceAttributes").isJsonObject()) {
-      JsonObject n = spec.getAsJsonObject("nonResourceAttributes");
-      return Rbac.Attributes.nonResource(Rbac.str(n, "verb"), Rbac.str(n, "path"));
+  /** The attributes of a (Self)SubjectAccessReview spec, typed as upstream decodes them. */
+  private static Rbac.Attributes attributes(Bodies.Fields f, JsonObject spec, String specStruct) {
+    JsonObject n = f.object(spec, "nonResourceAttributes", specStruct, "spec.nonResourceAttributes", "v1.NonResourceAttributes");
+    JsonObject r = f.object(spec, "resourceAttributes", specStruct, "spec.resourceAttributes", "v1.ResourceAttributes");
+    String[] v = new String[7];
+    List<String> names = List.of("verb", "group", "resource", "subresource", "namespace", "name", "version");
+    for (int i = 0; i < names.size(); i++) {
+      v[i] = r == null ? "" : f.string(r, names.get(i), "ResourceAttributes", "spec.resourceAttributes." + names.get(i));
     }
-    JsonObject r = spec.has("resourceAttributes") && spec.get("resourceAttributes").isJsonObject()
-        ? spec.getAsJsonObject("resourceAttributes") : new JsonObject();
-    return Rbac.Attributes.resource(Rbac.str(r, "verb"), Rbac.str(r, "group"), Rbac.str(r, "resource"), Rbac.str(r, "subresource"),
-        Rbac.str(r, "namespace"), Rbac.str(r, "name"));
+    if (n != null) {
+      return Rbac.Attributes.nonResource(f.string(n, "verb", "NonResourceAttributes", "spec.nonResourceAttributes.verb"),
+          f.string(n, "path", "NonResourceAttributes", "spec.nonResourceAttributes.path"));
+    }
+    return Rbac.Attributes.resource(v[0], v[1], v[2], v[3], v[4], v[5]);
   }
 
   static JsonObject userInfo(Rbac.User u) {

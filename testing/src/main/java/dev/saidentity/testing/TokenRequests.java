@@ -10,7 +10,6 @@ import com.google.gson.JsonObject;
 import dev.saidentity.core.ServiceAccount;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,8 +31,20 @@ final class TokenRequests {
   /** {@code POST .../serviceaccounts/NAME/token}. */
   ApiResponse create(ApiRequest req, String ns, String saName) {
     JsonObject tr = Bodies.object(req);
-    JsonObject spec = tr.has("spec") && tr.get("spec").isJsonObject() ? tr.getAsJsonObject("spec") : new JsonObject();
-    long exp = spec.has("expirationSeconds") && !spec.get("expirationSeconds").isJsonNull() ? spec.get("expirationSeconds").getAsLong() : 3600L;
+    Bodies.Fields f = Bodies.Fields.of("TokenRequest", "v1");
+    f.objectMeta(tr);
+    JsonObject spec = f.object(tr, "spec", "TokenRequest", "spec", "v1.TokenRequestSpec");
+    spec = spec == null ? new JsonObject() : spec;
+    Long expiration = f.int64(spec, "expirationSeconds", "TokenRequestSpec", "spec.expirationSeconds");
+    List<String> audiences = f.strings(spec, "audiences", "TokenRequestSpec", "spec.audiences");
+    JsonObject ref = f.object(spec, "boundObjectRef", "TokenRequestSpec", "spec.boundObjectRef", "v1.BoundObjectReference");
+    if (ref != null) {
+      for (String field : List.of("kind", "apiVersion", "name")) {
+        f.string(ref, field, "BoundObjectReference", "spec.boundObjectRef." + field);
+      }
+      f.string(ref, "uid", "BoundObjectReference", "spec.boundObjectRef.uid", "types.UID");
+    }
+    long exp = expiration != null ? expiration : 3600L;
     if (exp < 600) {
       throw StatusError.invalid("TokenRequest", "authentication.k8s.io", saName, "spec.expirationSeconds", Long.toString(exp),
           "may not specify a duration less than 10 minutes");
@@ -61,16 +72,11 @@ final class TokenRequests {
       throw new StatusError(409, "Conflict", "the UID in the token request (" + reqUid + ") does not match the UID of the service account ("
           + saUid + ")", StatusError.details(saName, "", "serviceaccounts"));
     }
-    List<String> audiences = new ArrayList<>();
-    if (spec.has("audiences") && spec.get("audiences").isJsonArray()) {
-      spec.getAsJsonArray("audiences").forEach(a -> audiences.add(a.getAsString()));
-    }
     if (audiences.isEmpty()) {
       audiences.addAll(server.apiAudiences());
     }
     FakeTokenIssuer.ProjectedToken token = server.issuer().projected(ServiceAccount.of(ns, saName, saUid));
     audiences.forEach(token::audience);
-    JsonObject ref = spec.has("boundObjectRef") && spec.get("boundObjectRef").isJsonObject() ? spec.getAsJsonObject("boundObjectRef") : null;
     boolean podBound = false;
     if (ref != null) {
       String kind = Rbac.str(ref, "kind");
