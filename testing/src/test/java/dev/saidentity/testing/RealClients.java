@@ -28,21 +28,9 @@ final class RealClients {
   /** How long one awaited event may take: generous for a loaded CI machine, bounded all the same. */
   static final Duration EVENT_DEADLINE = Duration.ofSeconds(30);
 
-  /**
-   * The fake's test hook that drops its watch history ({@code FakeKubernetesApiServer.compactHistory()}),
-   * called reflectively so that these tests compile before the watch work lands; they fail, saying
-   * why, until it has.
-   */
+  /** The fake's test hook that makes every resourceVersion seen so far too old and ends open watches. */
   static void compactHistory(FakeKubernetesApiServer server) {
-    try {
-      FakeKubernetesApiServer.class.getMethod("compactHistory").invoke(server);
-    } catch (NoSuchMethodException e) {
-      throw new AssertionError("FakeKubernetesApiServer.compactHistory() does not exist (yet): the watch-history hook has not landed", e);
-    } catch (IllegalAccessException e) {
-      throw new AssertionError("FakeKubernetesApiServer.compactHistory() is not public", e);
-    } catch (InvocationTargetException e) {
-      throw new AssertionError("FakeKubernetesApiServer.compactHistory() failed", e.getCause());
-    }
+    server.compactHistory();
   }
 
   /**
