@@ -38,6 +38,10 @@ import org.springframework.security.web.authentication.AuthenticationFailureHand
  */
 public final class ServiceAccountResourceServer implements Customizer<OAuth2ResourceServerConfigurer<HttpSecurity>> {
 
+  /** The challenge of a 403 (RFC 6750 section 3.1). */
+  static final String FORBIDDEN_CHALLENGE =
+      "Bearer error=\"insufficient_scope\", error_description=\"this ServiceAccount is not allowed to make this request\"";
+
   private final ServiceAccountAuthenticationProvider provider;
   private final BearerTokenResolver resolver;
 
@@ -72,6 +76,11 @@ public final class ServiceAccountResourceServer implements Customizer<OAuth2Reso
     resourceServer.authenticationManagerResolver(request -> provider)
         .bearerTokenResolver(resolver)
         .authenticationEntryPoint(entryPoint)
+        .accessDeniedHandler((request, response, e) -> {
+          // Spring's BearerTokenAccessDeniedHandler names the error only for OAuth2 token authentications.
+          response.setStatus(HttpServletResponse.SC_FORBIDDEN);
+          response.setHeader("WWW-Authenticate", FORBIDDEN_CHALLENGE);
+        })
         .withObjectPostProcessor(new ObjectPostProcessor<BearerTokenAuthenticationFilter>() {
           @Override
           public <O extends BearerTokenAuthenticationFilter> O postProcess(O filter) {

@@ -73,13 +73,14 @@ public class ServiceAccountResourceServerAutoConfiguration {
     if (appVerifier != null) {
       return ServiceAccountAuthenticationProvider.of(appVerifier);
     }
+    Clock clock = KubernetesSupport.clock(clocks);
     Supplier<TokenReviewer> reviewer = new Supplier<>() {
       private @Nullable TokenReviewer made;
 
       @Override
       public synchronized TokenReviewer get() {
         if (made == null) {
-          made = reviewers.getIfAvailable(() -> TokenReviewer.builder(KubernetesSupport.apiClient(clients, k8s)).build());
+          made = reviewers.getIfAvailable(() -> TokenReviewer.builder(KubernetesSupport.apiClient(clients, k8s)).clock(clock).build());
         }
         return made;
       }
@@ -93,7 +94,6 @@ public class ServiceAccountResourceServerAutoConfiguration {
           + " (the audience your callers request their tokens for, e.g. this service's name); without one any token of the"
           + " cluster, whatever it was meant for, would be accepted");
     }
-    Clock clock = KubernetesSupport.clock(clocks);
     List<Function<String, ValidationResult>> out = new ArrayList<>();
     List<AutoCloseable> resources = new ArrayList<>();
     for (int i = 0; i < props.issuers().size(); i++) {
