@@ -20,6 +20,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.restclient.RestClientCustomizer;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
 import org.springframework.http.client.ClientHttpRequestInterceptor;
 
 /**
@@ -32,6 +33,7 @@ import org.springframework.http.client.ClientHttpRequestInterceptor;
 @AutoConfiguration(afterName = "org.springframework.boot.restclient.autoconfigure.RestClientAutoConfiguration")
 @ConditionalOnClass({RestClientCustomizer.class, ClientHttpRequestInterceptor.class})
 @EnableConfigurationProperties({ClientProperties.class, KubernetesProperties.class})
+@Import(ComponentsConfiguration.class)
 public class ServiceAccountClientAutoConfiguration {
 
   /** Created by Spring. */
@@ -45,7 +47,9 @@ public class ServiceAccountClientAutoConfiguration {
   @Bean
   @ConditionalOnMissingBean
   public ServiceAccountTokenInterceptor serviceAccountTokenInterceptor(ClientProperties props, KubernetesProperties k8s,
-      ObjectProvider<CachingTokenProvider> providers, ObjectProvider<ApiClient> clients, ObjectProvider<Clock> clocks) {
+      ObjectProvider<CachingTokenProvider> providers, ObjectProvider<ApiClient> clients, ObjectProvider<Clock> clocks,
+      ObjectProvider<Components> components) {
+    Components parts = components.getIfAvailable(Components::new);
     ServiceAccountTokenInterceptor.Builder b = ServiceAccountTokenInterceptor.builder();
     CachingTokenProvider provider = null;
     ServiceAccount self = null;
@@ -60,11 +64,18 @@ public class ServiceAccountClientAutoConfiguration {
       }
       TokenSource source;
       if (t.tokenFile() != null) {
-        source = ProjectedTokenFile.of(t.tokenFile(), KubernetesSupport.clock(clocks), ProjectedTokenFile.DEFAULT_MAX_AGE);
+        ProjectedTokenFile file = ProjectedTokenFile.of(t.tokenFile(), KubernetesSupport.clock(clocks), ProjectedTokenFile.DEFAULT_MAX_AGE);
+        parts.tokenFile(e.getKey(), file);
+        source = file;
       } else {
         if (provider == null) {
-          provider = providers.getIfAvailable(() -> CachingTokenProvider.builder(TokenRequestClient.create(KubernetesSupport.apiClient(clients, k8s)))
-              .clock(KubernetesSupport.clock(clocks)).build());
+          provider = providers.getIfAvailable(() -> {
+            CachingTokenProvider own = CachingTokenProvider.builder(TokenRequestClient.create(KubernetesSupport.apiClient(clients, k8s)))
+                .clock(KubernetesSupport.clock(clocks)).build();
+            parts.own(own);
+            return own;
+          });
+          parts.provider("outbound", provider);
         }
         if (self == null) {
           self = self(props.serviceAccount(), k8s);

@@ -31,6 +31,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.oauth2.server.resource.authentication.BearerTokenAuthenticationToken;
@@ -54,6 +55,7 @@ import org.springframework.security.web.SecurityFilterChain;
 @ConditionalOnBooleanProperty(name = "sa-identity.resource-server.enabled", matchIfMissing = true)
 @Conditional(OnIssuersConfigured.class)
 @EnableConfigurationProperties({ResourceServerProperties.class, KubernetesProperties.class})
+@Import(ComponentsConfiguration.class)
 public class ServiceAccountResourceServerAutoConfiguration {
 
   /** Created by Spring. */
@@ -68,7 +70,9 @@ public class ServiceAccountResourceServerAutoConfiguration {
   @ConditionalOnMissingBean
   public ServiceAccountAuthenticationProvider serviceAccountAuthenticationProvider(ResourceServerProperties props,
       KubernetesProperties k8s, ObjectProvider<TokenValidator> validators, ObjectProvider<CallerVerifier> verifiers,
-      ObjectProvider<TokenReviewer> reviewers, ObjectProvider<ApiClient> clients, ObjectProvider<Clock> clocks) {
+      ObjectProvider<TokenReviewer> reviewers, ObjectProvider<ApiClient> clients, ObjectProvider<Clock> clocks,
+      ObjectProvider<Components> components) {
+    Components parts = components.getIfAvailable(Components::new);
     CallerVerifier appVerifier = verifiers.getIfUnique();
     if (appVerifier != null) {
       return ServiceAccountAuthenticationProvider.of(appVerifier);
@@ -81,12 +85,14 @@ public class ServiceAccountResourceServerAutoConfiguration {
       public synchronized TokenReviewer get() {
         if (made == null) {
           made = reviewers.getIfAvailable(() -> TokenReviewer.builder(KubernetesSupport.apiClient(clients, k8s)).clock(clock).build());
+          parts.reviewer("inbound", made);
         }
         return made;
       }
     };
     TokenValidator appValidator = validators.getIfUnique();
     if (appValidator != null) {
+      parts.validator("inbound", appValidator);
       return ServiceAccountAuthenticationProvider.of(List.of(verifier(appValidator, props.mode(), reviewer)), List.of());
     }
     if (props.audiences().isEmpty()) {
@@ -110,6 +116,7 @@ public class ServiceAccountResourceServerAutoConfiguration {
       }
       TokenValidator v = TokenValidator.builder().issuer(issuer).audiences(props.audiences()).keys(keys).clock(clock)
           .leeway(props.leeway()).allowLegacyTokens(props.allowLegacy()).build();
+      parts.validator(cfg.inCluster() ? "in-cluster" : issuer.length() <= 128 ? issuer : "issuer-" + i, v);
       out.add(verifier(v, cfg.mode() != null ? cfg.mode() : props.mode(), reviewer));
     }
     return ServiceAccountAuthenticationProvider.of(out, resources);
