@@ -47,7 +47,8 @@ import org.springframework.http.client.ClientHttpResponse;
 public final class ServiceAccountTokenInterceptor implements ClientHttpRequestInterceptor {
 
   private static final Logger LOG = LoggerFactory.getLogger(ServiceAccountTokenInterceptor.class);
-  private static final Set<HttpMethod> IDEMPOTENT =
+  /** The methods retried once after a 401. */
+  static final Set<HttpMethod> IDEMPOTENT =
       Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS, HttpMethod.TRACE, HttpMethod.PUT, HttpMethod.DELETE);
 
   private final Map<String, TokenSource> targets;
