@@ -28,6 +28,8 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.security.access.prepost.PreAuthorize;
+import org.springframework.security.config.annotation.method.configuration.EnableMethodSecurity;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.security.web.SecurityFilterChain;
@@ -114,6 +116,7 @@ class ResourceServerTest {
 
   @Configuration(proxyBeanMethods = false)
   @EnableAutoConfiguration
+  @EnableMethodSecurity
   static class App {
     @Bean
     Clock clock() {
@@ -142,6 +145,12 @@ class ResourceServerTest {
     String orders(@AuthenticationPrincipal ServiceAccountPrincipal caller) {
       return caller.username() + " pod=" + caller.pod().map(p -> p.name() + "/" + p.uid().orElse("")).orElse("-")
           + " aud=" + caller.audiences() + " iss=" + caller.issuer();
+    }
+
+    @GetMapping("/reports")
+    @PreAuthorize("@serviceAccounts.allow(authentication, 'shop/other', 'billing/*')")
+    String reports(@AuthenticationPrincipal ServiceAccountPrincipal caller) {
+      return "reports for " + caller.name();
     }
   }
 
@@ -226,6 +235,14 @@ class ResourceServerTest {
     assertThat(r.statusCode()).isEqualTo(403);
     assertThat(r.headers().firstValue("WWW-Authenticate").orElseThrow()).startsWith("Bearer error=\"insufficient_scope\"");
     assertThat(get("/anything-else", token).statusCode()).isEqualTo(404); // authenticated: only /orders is restricted
+  }
+
+  @Test
+  void methodSecurity_withTheServiceAccountsBean() throws Exception {
+    String other = A.issuer().projected(sa(A, "other")).audience("orders").mint();
+
+    assertThat(get("/reports", other).body()).isEqualTo("reports for other");
+    assertThat(get("/reports", checkoutToken()).statusCode()).isEqualTo(403);
   }
 
   @Test
