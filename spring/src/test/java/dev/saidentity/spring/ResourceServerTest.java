@@ -258,6 +258,21 @@ class ResourceServerTest {
   }
 
   @Test
+  void tokenReviewUnavailable_isA503_failClosed() throws Exception {
+    String uid = A.createPod("shop", "checkout-3", "checkout", null);
+    String token = A.issuer().projected(sa(A, "checkout")).audience("orders").boundToPod("checkout-3", uid).mint();
+    A.setFault("POST", "/apis/authentication.k8s.io/v1/tokenreviews", dev.saidentity.testing.Fault.status(503));
+    try {
+      HttpResponse<String> r = get("/orders", token);
+
+      assertThat(r.statusCode()).isEqualTo(503);
+      assertThat(r.body()).doesNotContain(token);
+    } finally {
+      A.clearFaults();
+    }
+  }
+
+  @Test
   void twoIssuers_areAcceptedSideBySide_eachWithItsOwnKeys() throws Exception {
     String fromB = B.issuer().projected(sa(B, "checkout")).audience("orders").mint();
 

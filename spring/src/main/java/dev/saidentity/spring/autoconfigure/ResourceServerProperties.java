@@ -27,11 +27,11 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param audiences the required audiences: a token must be for at least one of them; at least one
  *     (fail closed: start-up fails without)
  * @param mode when to ask TokenReview after offline validation; default {@code offline}
- * @param allowLegacy accept legacy (Secret-based) tokens; default false
  * @param leeway the clock-skew tolerance on {@code nbf}, {@code exp}, {@code iat}; default 60 s
  * @param allow for the default filter chain only (when the application defines no {@code
  *     SecurityFilterChain}): the ServiceAccounts allowed, as {@code ns/name} or {@code ns/*}; empty
  *     means any authenticated ServiceAccount
+ * @param allowLegacy accept legacy (Secret-based) tokens; default false
  */
 @ConfigurationProperties("sa-identity.resource-server")
 public record ResourceServerProperties(@DefaultValue("true") boolean enabled, @DefaultValue List<Issuer> issuers,
