@@ -69,6 +69,16 @@ public abstract class KeySource {
     return "";
   }
 
+  /** How many keys are held now, without fetching (for {@link TokenValidator#stats()}); 0 unless overridden. */
+  int loadedKeyCount() {
+    return 0;
+  }
+
+  /** How many fetches succeeded ({@code true}) or failed; 0 for fixed keys. */
+  long refreshCount(boolean success) {
+    return 0;
+  }
+
   /**
    * The kid Kubernetes derives for a public key: base64url, without padding, of the SHA-256 of its
    * DER SubjectPublicKeyInfo (upstream {@code keyIDFromPublicKey}).
@@ -353,6 +363,24 @@ public abstract class KeySource {
     }
 
     @Override
+    int loadedKeyCount() {
+      int n = 0;
+      for (KeySource s : sources) {
+        n += s.loadedKeyCount();
+      }
+      return n;
+    }
+
+    @Override
+    long refreshCount(boolean success) {
+      long n = 0;
+      for (KeySource s : sources) {
+        n += s.refreshCount(success);
+      }
+      return n;
+    }
+
+    @Override
     String unavailableReason() {
       StringBuilder sb = new StringBuilder();
       for (KeySource s : sources) {
@@ -386,6 +414,11 @@ public abstract class KeySource {
     @Override
     KeySet unknownKid(Instant now) {
       return keys;
+    }
+
+    @Override
+    int loadedKeyCount() {
+      return keys.all().size();
     }
 
     @Override

@@ -43,6 +43,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
@@ -143,6 +144,8 @@ public final class RemoteKeySource extends KeySource implements AutoCloseable {
   private final Set<Future<?>> calls = ConcurrentHashMap.newKeySet();
   private final AtomicReference<Snapshot> state;
   private volatile boolean closed;
+  private final LongAdder fetchSuccesses = new LongAdder();
+  private final LongAdder fetchFailures = new LongAdder();
 
   /** A fetch in flight: the callers waiting for it share its future. */
   private static final class Claim {
@@ -282,6 +285,17 @@ public final class RemoteKeySource extends KeySource implements AutoCloseable {
     return "";
   }
 
+  @Override
+  int loadedKeyCount() {
+    return closed ? 0 : state.get().keys.all().size();
+  }
+
+  /** Fetches whose outcome was published: those discarded (replaced claim, closed source) are not counted. */
+  @Override
+  long refreshCount(boolean success) {
+    return (success ? fetchSuccesses : fetchFailures).sum();
+  }
+
   /**
    * Joins the fetch in flight, or starts one if {@code why} allows it now; null when neither. The
    * claim is one compare-and-set on the snapshot, so concurrent callers share one fetch.
@@ -376,6 +390,7 @@ public final class RemoteKeySource extends KeySource implements AutoCloseable {
         next = new Snapshot(s.keys, s.refreshAt, start + minRefetchNanos, start + backoff, failures, error, null);
       }
       if (state.compareAndSet(s, next)) {
+        (fresh == null ? fetchFailures : fetchSuccesses).increment();
         if (fresh == null) {
           LOG.warn("could not refresh verification keys, keeping the {} last good ones: {}", s.keys.all().size(), error);
         }

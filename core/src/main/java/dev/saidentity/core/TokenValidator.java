@@ -20,7 +20,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Validates ServiceAccount tokens offline, as the Kubernetes API server's ServiceAccount
@@ -48,6 +51,10 @@ import org.jspecify.annotations.Nullable;
  * surrounding whitespace stripped: a repeat is answered without
  * verifying the signature again, but its time is checked on every hit and it is dropped once the
  * key that verified it leaves the key source. Instances are immutable and thread-safe.
+ *
+ * <p>Outcomes, cache hits and the key source's fetches are counted (one {@link LongAdder} increment
+ * each) and read with {@link #stats()}; a {@link Builder#listener(ValidationListener) listener}
+ * hears each outcome as it happens.
  */
 public final class TokenValidator {
 
@@ -69,6 +76,13 @@ public final class TokenValidator {
   private final boolean allowLegacy;
   private final int cacheSize;
   private final @Nullable Map<CacheKey, Cached> cache;
+  private final @Nullable ValidationListener listener;
+  private final LongAdder valid = new LongAdder();
+  private final LongAdder[] refused = new LongAdder[Reason.values().length];
+  private final LongAdder cacheHits = new LongAdder();
+  private final LongAdder cacheMisses = new LongAdder();
+
+  private static final Logger LOG = LoggerFactory.getLogger(TokenValidator.class);
 
   private TokenValidator(Builder b) {
     this.issuers = Set.copyOf(b.issuers);
@@ -84,6 +98,10 @@ public final class TokenValidator {
     this.allowLegacy = b.allowLegacy;
     this.cacheSize = b.cacheSize;
     this.cache = b.cacheSize > 0 ? new ConcurrentHashMap<>() : null;
+    this.listener = b.listener;
+    for (int i = 0; i < refused.length; i++) {
+      refused[i] = new LongAdder();
+    }
   }
 
   /** A builder with the defaults: no issuer, no audience, {@link Clock#systemUTC()}, 60 s leeway, legacy refused. */
@@ -101,7 +119,7 @@ public final class TokenValidator {
   public ValidatedToken validate(String token) {
     Objects.requireNonNull(token, "token");
     try {
-      return check(token, clock.instant());
+      return counted(token, clock.instant());
     } catch (Failure f) {
       throw f.toException();
     }
@@ -116,7 +134,7 @@ public final class TokenValidator {
   public ValidationResult tryValidate(String token) {
     Objects.requireNonNull(token, "token");
     try {
-      return ValidationResult.valid(check(token, clock.instant()));
+      return ValidationResult.valid(counted(token, clock.instant()));
     } catch (Failure f) {
       return ValidationResult.invalid(f.reason(), f.upstream(), f.details());
     }
@@ -127,10 +145,59 @@ public final class TokenValidator {
     Objects.requireNonNull(token, "token");
     Objects.requireNonNull(at, "at");
     try {
-      return ValidationResult.valid(check(token, at));
+      return ValidationResult.valid(counted(token, at));
     } catch (Failure f) {
       return ValidationResult.invalid(f.reason(), f.upstream(), f.details());
     }
+  }
+
+  /**
+   * What this validator has counted since it was built (validations by outcome, cache hits and
+   * misses) and its key source's state (keys loaded, fetches by result). Never fetches keys. A
+   * validation counts once, whichever of {@code validate}, {@code tryValidate} or {@code
+   * tryValidateAt} ran it.
+   */
+  public ValidationStats stats() {
+    Map<Reason, Long> byReason = new java.util.EnumMap<>(Reason.class);
+    for (Reason r : Reason.values()) {
+      byReason.put(r, refused[r.ordinal()].sum());
+    }
+    return new ValidationStats(valid.sum(), byReason, cacheHits.sum(), cacheMisses.sum(), keys.loadedKeyCount(),
+        keys.refreshCount(true), keys.refreshCount(false));
+  }
+
+  /** {@link #check}, counted and told to the listener. */
+  private ValidatedToken counted(String token, Instant now) {
+    ValidatedToken v;
+    try {
+      v = check(token, now);
+    } catch (Failure f) {
+      refused[f.reason().ordinal()].increment();
+      ValidationListener l = listener;
+      if (l != null) {
+        try {
+          l.onRefused(f.reason());
+        } catch (RuntimeException e) {
+          listenerFailed(l, e);
+        }
+      }
+      throw f;
+    }
+    valid.increment();
+    ValidationListener l = listener;
+    if (l != null) {
+      try {
+        l.onValid(v);
+      } catch (RuntimeException e) {
+        listenerFailed(l, e);
+      }
+    }
+    return v;
+  }
+
+  /** The type of what the listener threw, never its message (which might quote anything). */
+  private static void listenerFailed(ValidationListener l, RuntimeException e) {
+    LOG.debug("the validation listener {} threw {}; ignored", l.getClass().getName(), e.getClass().getName());
   }
 
   /** How many validated tokens the cache holds now (for tests: the bound must be observable). */
@@ -190,19 +257,21 @@ public final class TokenValidator {
     if (c != null && token.length() <= ParsedToken.MAX_LENGTH) {
       key = new CacheKey(token);
       Cached hit = c.get(key);
-      if (hit != null) {
-        if (keys.current(now).contains(hit.key)) {
-          try {
-            checkTime(hit.token.claims(), now);
-          } catch (Failure f) {
-            if (f.reason() == Reason.EXPIRED) {
-              c.remove(key, hit);
-            }
-            throw f;
+      if (hit != null && keys.current(now).contains(hit.key)) {
+        cacheHits.increment();
+        try {
+          checkTime(hit.token.claims(), now);
+        } catch (Failure f) {
+          if (f.reason() == Reason.EXPIRED) {
+            c.remove(key, hit);
           }
-          return hit.token.at(now);
+          throw f;
         }
-        c.remove(key, hit);
+        return hit.token.at(now);
+      }
+      cacheMisses.increment();
+      if (hit != null) {
+        c.remove(key, hit); // verified by a key that has left the key source
       }
     }
     ParsedToken parsed = ParsedToken.parse(token);
@@ -414,6 +483,7 @@ public final class TokenValidator {
     private Duration leeway = DEFAULT_LEEWAY;
     private boolean allowLegacy;
     private int cacheSize = DEFAULT_CACHE_SIZE;
+    private @Nullable ValidationListener listener;
 
     private Builder() {}
 
@@ -550,6 +620,16 @@ public final class TokenValidator {
         throw new IllegalArgumentException("cacheSize must not be negative: " + size);
       }
       this.cacheSize = size;
+      return this;
+    }
+
+    /**
+     * Hears each validation's outcome (see {@link ValidationListener}); default none. Outcomes are
+     * counted in {@link TokenValidator#stats()} with or without one. A listener that throws never
+     * changes an outcome.
+     */
+    public Builder listener(ValidationListener value) {
+      this.listener = Objects.requireNonNull(value, "listener");
       return this;
     }
 

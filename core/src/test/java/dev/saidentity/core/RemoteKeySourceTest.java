@@ -375,6 +375,35 @@ class RemoteKeySourceTest {
   }
 
   @Test
+  void stats_countKeyFetchesByResult_andTheKeysLoaded_withoutFetching() throws Exception {
+    cacheControl.set("max-age=60");
+    RemoteKeySource keys = track(jwksSource().build());
+    TokenValidator v = validator(keys);
+    ValidationStats before = v.stats();
+    assertThat(before.keysLoaded()).isZero();
+    assertThat(before.keyRefreshSuccesses() + before.keyRefreshFailures()).isZero();
+    assertThat(hits("/openid/v1/jwks")).as("reading the stats fetches nothing").isZero();
+    String token = token(TestJwt.RSA);
+    assertThat(v.tryValidate(token).isValid()).isTrue();
+    assertThat(v.stats().keysLoaded()).isEqualTo(1);
+    assertThat(v.stats().keyRefreshSuccesses()).isEqualTo(1);
+    status.set(503);
+    advance(Duration.ofMinutes(5));
+    assertThat(v.tryValidate(token).isValid()).isTrue(); // stale keys answer; the refresh fails in the background
+    executor.drain();
+    ValidationStats after = v.stats();
+    assertThat(after.keyRefreshSuccesses()).isEqualTo(1);
+    assertThat(after.keyRefreshFailures()).isEqualTo(1);
+    assertThat(after.keysLoaded()).as("the last good keys stay").isEqualTo(1);
+    TokenValidator both = TokenValidator.builder().issuer(Vectors.ISSUER).clock(clock)
+        .keys(KeySource.anyOf(keys, KeySource.of(TestJwt.OTHER_RSA.getPublic()))).build();
+    assertThat(both.stats().keysLoaded()).isEqualTo(2);
+    assertThat(both.stats().keyRefreshFailures()).as("a composite adds up its sources").isEqualTo(1);
+    keys.close();
+    assertThat(v.stats().keysLoaded()).as("a closed source serves no key").isZero();
+  }
+
+  @Test
   void discovery_followsJwksUri_sendsTheBearerToken() {
     RemoteKeySource keys = track(discoverySource(base).bearerToken(() -> "secret-bearer\n").build());
     TokenValidator v = validator(keys);

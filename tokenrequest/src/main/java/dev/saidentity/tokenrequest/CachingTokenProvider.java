@@ -1,15 +1,20 @@
 package dev.saidentity.tokenrequest;
 
+import dev.saidentity.core.UnverifiedToken;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -23,6 +28,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
@@ -61,6 +67,12 @@ import org.slf4j.LoggerFactory;
  * daemon threads of the provider's own), never on the timer; no lock is held while a request runs.
  * {@link #close()} stops all background work: timers are cancelled, no request starts afterwards, and
  * the provider's own threads end.
+ *
+ * <p><b>Observing.</b> {@link #stats()} counts refreshes by result and {@link Trigger trigger}, stale
+ * tokens served and the last failure (one {@code LongAdder} increment each, always on); {@link
+ * #tokenStatus()} lists each cached token's expiry, age and {@code warnafter} without the token; a
+ * {@link Listener} (at build time, or added later with {@link #addListener}) hears each event as it
+ * happens.
  */
 public final class CachingTokenProvider implements AutoCloseable {
 
@@ -77,13 +89,83 @@ public final class CachingTokenProvider implements AutoCloseable {
 
   private static final long MIN_REFRESH_DELAY_MILLIS = MIN_REFRESH_DELAY.toMillis();
 
-  /** Hooks for refreshes and failures (metrics, logs). Called on the refreshing thread; must not block. */
+  /** Why a token was requested. */
+  public enum Trigger {
+    /** The first token for a key: no token was cached (the first {@code get}, or after a purge or {@link CachingTokenProvider#removeBoundTo}). */
+    STARTUP,
+    /** A refresh of a cached token that is due (by the timer, or by a {@code get} that found it due or expired). */
+    SCHEDULE,
+    /** The first request after {@link CachingTokenProvider#invalidate(TokenRequestSpec) invalidate} dropped the key's token (a 401). */
+    UNAUTHORIZED
+  }
+
+  /**
+   * Hooks for refreshes, failures, stale tokens and removals (metrics, logs). Called on the
+   * refreshing thread, or for {@link #onStaleTokenServed} on the caller's; must be quick and must
+   * not block. An exception a listener throws is caught and logged at debug (its type only) and
+   * changes nothing else. The default methods do nothing, except that the methods with a {@link
+   * Trigger} call those without, so that a listener written before they existed still hears every
+   * event.
+   */
   public interface Listener {
     /** A token was issued for the spec. */
     default void onRefresh(TokenRequestSpec spec, IssuedToken token) {}
 
+    /** A token was issued for the spec, requested for {@code trigger}. Default: {@link #onRefresh(TokenRequestSpec, IssuedToken)}. */
+    default void onRefresh(TokenRequestSpec spec, IssuedToken token, Trigger trigger) {
+      onRefresh(spec, token);
+    }
+
     /** A request failed; {@code consecutiveFailures} counts since the last success. */
     default void onFailure(TokenRequestSpec spec, TokenRequestException error, int consecutiveFailures) {}
+
+    /**
+     * A request made for {@code trigger} failed; {@code consecutiveFailures} counts since the last
+     * success. Default: {@link #onFailure(TokenRequestSpec, TokenRequestException, int)}.
+     */
+    default void onFailure(TokenRequestSpec spec, TokenRequestException error, int consecutiveFailures, Trigger trigger) {
+      onFailure(spec, error, consecutiveFailures);
+    }
+
+    /** A cached token was served after its refresh failed ({@code consecutiveFailures} times); it has not expired. */
+    default void onStaleTokenServed(TokenRequestSpec spec, int consecutiveFailures) {}
+
+    /** The key's entry was removed: invalidated, purged, its bound object removed, or the provider closed. */
+    default void onRemoval(TokenRequestSpec spec) {}
+  }
+
+  /**
+   * What a provider has counted since it was built, as of one {@link CachingTokenProvider#stats()} call (each count read
+   * on its own).
+   *
+   * @param refreshSuccesses tokens issued, by trigger (every trigger present)
+   * @param refreshFailures failed requests, by trigger (every trigger present)
+   * @param staleTokensServed cached tokens served after their refresh failed
+   * @param lastFailure when the last request failed, by the provider's clock; empty if none has
+   */
+  public record Stats(Map<Trigger, Long> refreshSuccesses, Map<Trigger, Long> refreshFailures, long staleTokensServed,
+      Optional<Instant> lastFailure) {
+
+    /** Copies the maps, adding a zero count for each trigger they lack. */
+    public Stats {
+      refreshSuccesses = complete(refreshSuccesses);
+      refreshFailures = complete(refreshFailures);
+      Objects.requireNonNull(lastFailure, "lastFailure");
+    }
+
+    private static Map<Trigger, Long> complete(Map<Trigger, Long> counts) {
+      Map<Trigger, Long> all = new EnumMap<>(Trigger.class);
+      for (Trigger t : Trigger.values()) {
+        all.put(t, 0L);
+      }
+      Objects.requireNonNull(counts, "counts").forEach((t, n) -> all.put(Objects.requireNonNull(t, "trigger"), Objects.requireNonNull(n, "count")));
+      return Map.copyOf(all);
+    }
+
+    /** Requests for {@code trigger} that succeeded ({@code success}) or failed. */
+    public long refreshes(Trigger trigger, boolean success) {
+      return (success ? refreshSuccesses : refreshFailures).get(Objects.requireNonNull(trigger, "trigger"));
+    }
   }
 
   private final Function<TokenRequestSpec, IssuedToken> fetcher;
@@ -95,7 +177,15 @@ public final class CachingTokenProvider implements AutoCloseable {
   /** Threads of the provider's own pools, so that {@code close()} returns only once they have ended. */
   private final Set<Thread> ownThreads = ConcurrentHashMap.newKeySet();
   private final LongSupplier jitterSeconds;
-  private final Listener listener;
+  private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+  private final LongAdder[] refreshOk = adders();
+  private final LongAdder[] refreshFailed = adders();
+  private final LongAdder staleServed = new LongAdder();
+  private volatile long lastFailureMillis = Long.MIN_VALUE;
+  /** Keys whose entry {@link #invalidate} removed, and when: their next request is {@link Trigger#UNAUTHORIZED}. */
+  private final ConcurrentHashMap<TokenRequestSpec, Long> invalidated = new ConcurrentHashMap<>();
+  /** How long an invalidation marks its key's next request as {@link Trigger#UNAUTHORIZED}: 1 minute. */
+  private static final long INVALIDATION_MEMORY_MILLIS = 60_000;
   private final long initialBackoffMillis;
   private final long maxBackoffMillis;
   private final Duration maxWait;
@@ -110,7 +200,7 @@ public final class CachingTokenProvider implements AutoCloseable {
    * its own times, never a token with another one's refresh window.
    */
   private static final class State {
-    static final State EMPTY = new State(null, Long.MAX_VALUE, Long.MIN_VALUE, Long.MIN_VALUE, 0, 0, 0);
+    static final State EMPTY = new State(null, Long.MAX_VALUE, Long.MIN_VALUE, Long.MIN_VALUE, 0, 0, 0, null);
 
     final @Nullable IssuedToken token;
     final long issuedAtMillis;
@@ -123,9 +213,12 @@ public final class CachingTokenProvider implements AutoCloseable {
     final int failures;
     /** Exponent of the backoff: failures and already-due tokens since the last token that was not due. */
     final int backoffStep;
+    /** The token's {@code kubernetes.io.warnafter}, if it is a ServiceAccount JWT with one. */
+    final @Nullable Instant warnAfter;
 
     State(@Nullable IssuedToken token, long issuedAtMillis, long refreshAtMillis, long expiresAtMillis, long nextAttemptMillis,
-        int failures, int backoffStep) {
+        int failures, int backoffStep, @Nullable Instant warnAfter) {
+      this.warnAfter = warnAfter;
       this.token = token;
       this.issuedAtMillis = issuedAtMillis;
       this.refreshAtMillis = refreshAtMillis;
@@ -146,7 +239,7 @@ public final class CachingTokenProvider implements AutoCloseable {
     }
 
     State failed(long nextAttempt) {
-      return new State(token, issuedAtMillis, refreshAtMillis, expiresAtMillis, nextAttempt, failures + 1, backoffStep + 1);
+      return new State(token, issuedAtMillis, refreshAtMillis, expiresAtMillis, nextAttempt, failures + 1, backoffStep + 1, warnAfter);
     }
   }
 
@@ -160,6 +253,8 @@ public final class CachingTokenProvider implements AutoCloseable {
     @Nullable CompletableFuture<IssuedToken> inflight;
     /** The ticker's reading when {@link #inflight} was claimed. Guarded by this. */
     long inflightSinceNanos;
+    /** Why {@link #inflight} was claimed. Guarded by this. */
+    Trigger inflightTrigger = Trigger.STARTUP;
     /** The pending refresh timer. Guarded by this. */
     @Nullable ScheduledFuture<?> task;
 
@@ -172,7 +267,7 @@ public final class CachingTokenProvider implements AutoCloseable {
     this.fetcher = b.fetcher;
     this.clock = b.clock;
     this.jitterSeconds = b.jitterSeconds;
-    this.listener = b.listener;
+    this.listeners.add(b.listener);
     this.initialBackoffMillis = b.initialBackoff.toMillis();
     this.maxBackoffMillis = b.maxBackoff.toMillis();
     this.maxWait = b.maxWait;
@@ -270,6 +365,16 @@ public final class CachingTokenProvider implements AutoCloseable {
         if (!s.fresh(now) && now >= s.nextAttemptMillis) {
           refreshInBackground(e);
         }
+        if (s.failures > 0) {
+          staleServed.increment();
+          for (Listener l : listeners) {
+            try {
+              l.onStaleTokenServed(spec, s.failures);
+            } catch (RuntimeException ex) {
+              listenerFailed(l, ex);
+            }
+          }
+        }
         return t; // still valid: serve it while the refresh runs (or backs off)
       }
       CompletableFuture<IssuedToken> f = claimOrJoin(e, s);
@@ -305,17 +410,19 @@ public final class CachingTokenProvider implements AutoCloseable {
       if (e.state != seen && abandoned == null) {
         return null;
       }
-      f = claim(e);
+      f = claim(e, seen.token != null ? Trigger.SCHEDULE
+          : invalidated.remove(e.spec) != null ? Trigger.UNAUTHORIZED : Trigger.STARTUP);
     }
     abandon(e, abandoned);
     submit(e, f);
     return f;
   }
 
-  private CompletableFuture<IssuedToken> claim(Entry e) {
+  private CompletableFuture<IssuedToken> claim(Entry e, Trigger why) {
     CompletableFuture<IssuedToken> f = new CompletableFuture<>();
     e.inflight = f;
     e.inflightSinceNanos = ticker.getAsLong();
+    e.inflightTrigger = why;
     return f;
   }
 
@@ -354,15 +461,19 @@ public final class CachingTokenProvider implements AutoCloseable {
       if (e.inflight != null) {
         return;
       }
-      f = claim(e);
+      f = claim(e, Trigger.SCHEDULE);
     }
     abandon(e, abandoned);
     submit(e, f);
   }
 
   private void submit(Entry e, CompletableFuture<IssuedToken> f) {
+    Trigger why;
+    synchronized (e) {
+      why = e.inflight == f ? e.inflightTrigger : Trigger.SCHEDULE;
+    }
     try {
-      fetchers.execute(() -> fetch(e, f));
+      fetchers.execute(() -> fetch(e, f, why));
     } catch (RejectedExecutionException rejected) {
       release(e, f);
       f.completeExceptionally(closed ? closedException()
@@ -415,7 +526,7 @@ public final class CachingTokenProvider implements AutoCloseable {
   }
 
   /** Runs on the fetch executor: one request, then the answer installed only if the entry is still live. */
-  private void fetch(Entry e, CompletableFuture<IssuedToken> f) {
+  private void fetch(Entry e, CompletableFuture<IssuedToken> f, Trigger why) {
     if (closed) {
       release(e, f);
       f.completeExceptionally(closedException());
@@ -425,10 +536,10 @@ public final class CachingTokenProvider implements AutoCloseable {
     try {
       t = Objects.requireNonNull(fetcher.apply(e.spec), "the fetcher returned null");
     } catch (TokenRequestException ex) {
-      failed(e, f, ex);
+      failed(e, f, why, ex);
       return;
     } catch (RuntimeException ex) {
-      failed(e, f, new TokenRequestException(TokenRequestException.Reason.UNEXPECTED, 0, null,
+      failed(e, f, why, new TokenRequestException(TokenRequestException.Reason.UNEXPECTED, 0, null,
           "token request failed: " + ex.getClass().getSimpleName(), ex));
       return;
     } catch (Error err) {
@@ -448,18 +559,19 @@ public final class CachingTokenProvider implements AutoCloseable {
       refreshAt = Math.min(expiresAt - 1, KubeletRefreshPolicy.refreshAfter(t.expiresAt(), t.lifetime().getSeconds(),
           Math.floorMod(jitterSeconds.getAsLong(), KubeletRefreshPolicy.MAX_JITTER_SECONDS)).toEpochMilli());
     } catch (RuntimeException ex) {
-      failed(e, f, new TokenRequestException(TokenRequestException.Reason.UNEXPECTED, 0, null,
+      failed(e, f, why, new TokenRequestException(TokenRequestException.Reason.UNEXPECTED, 0, null,
           "the token issued for " + e.spec + " has unusable times (expires " + t.expiresAt() + ", lifetime " + t.lifetime().getSeconds()
               + " s): " + ex.getClass().getSimpleName(), ex));
       return;
     }
     if (now >= expiresAt) {
-      failed(e, f, new TokenRequestException(TokenRequestException.Reason.UNEXPECTED, 0, null,
+      failed(e, f, why, new TokenRequestException(TokenRequestException.Reason.UNEXPECTED, 0, null,
           "the API server issued a token for " + e.spec + " that expires at " + t.expiresAt() + ", which is not after this host's time "
               + Instant.ofEpochMilli(now) + ": check the clocks", null));
       return;
     }
     boolean dueOnArrival = now > refreshAt || now < issuedAt;
+    Instant warnAfter = warnAfter(t);
     long delay = -1;
     synchronized (e) {
       if (e.inflight == f) {
@@ -468,7 +580,7 @@ public final class CachingTokenProvider implements AutoCloseable {
       if (e.live && !closed && !f.isDone()) { // done already: abandoned, a newer request owns the entry
         int step = dueOnArrival ? e.state.backoffStep + 1 : 0;
         delay = dueOnArrival ? Math.max(MIN_REFRESH_DELAY_MILLIS, backoff(step, null)) : refreshAt - now + 1;
-        e.state = new State(t, issuedAt, refreshAt, expiresAt, dueOnArrival ? now + delay : 0, 0, step);
+        e.state = new State(t, issuedAt, refreshAt, expiresAt, dueOnArrival ? now + delay : 0, 0, step, warnAfter);
         schedule(e, delay);
       } // else: removed, replaced or closed while the request ran: discard the answer (waiting callers still get it)
     }
@@ -477,10 +589,26 @@ public final class CachingTokenProvider implements AutoCloseable {
           e.spec, t.issuedAt(), Instant.ofEpochMilli(refreshAt), Instant.ofEpochMilli(now), delay);
     }
     f.complete(t);
-    listener.onRefresh(e.spec, t);
+    refreshOk[why.ordinal()].increment();
+    for (Listener l : listeners) {
+      try {
+        l.onRefresh(e.spec, t, why);
+      } catch (RuntimeException ex) {
+        listenerFailed(l, ex);
+      }
+    }
   }
 
-  private void failed(Entry e, CompletableFuture<IssuedToken> f, TokenRequestException ex) {
+  /** The token's {@code warnafter}, if it is a ServiceAccount JWT with one; decoded once per token, never verified. */
+  private static @Nullable Instant warnAfter(IssuedToken t) {
+    try {
+      return UnverifiedToken.decode(t.token()).warnAfter().orElse(null);
+    } catch (RuntimeException opaque) {
+      return null; // not a ServiceAccount JWT: no warnafter
+    }
+  }
+
+  private void failed(Entry e, CompletableFuture<IssuedToken> f, Trigger why, TokenRequestException ex) {
     long now = clock.millis();
     int failures;
     synchronized (e) {
@@ -500,7 +628,15 @@ public final class CachingTokenProvider implements AutoCloseable {
     f.completeExceptionally(ex);
     if (!closed) { // after close(), a request interrupted by the shutdown is no news
       LOG.warn("refreshing the token for {} failed ({} in a row): {}", e.spec, failures, ex.getMessage());
-      listener.onFailure(e.spec, ex, failures);
+      refreshFailed[why.ordinal()].increment();
+      lastFailureMillis = now;
+      for (Listener l : listeners) {
+        try {
+          l.onFailure(e.spec, ex, failures, why);
+        } catch (RuntimeException lex) {
+          listenerFailed(l, lex);
+        }
+      }
     }
   }
 
@@ -554,8 +690,8 @@ public final class CachingTokenProvider implements AutoCloseable {
         return;
       }
       e.task = null;
-      f = new CompletableFuture<>();
-      e.inflight = f;
+      // claim(..) also stamps the time: an old stamp would let the next get() abandon this request as stuck
+      f = claim(e, Trigger.SCHEDULE);
     }
     submit(e, f);
   }
@@ -580,20 +716,40 @@ public final class CachingTokenProvider implements AutoCloseable {
   public void purgeExpired() {
     long now = clock.millis();
     for (Entry e : entries.values()) {
+      boolean removed = false;
       synchronized (e) {
         if (e.inflight == null && !e.state.usable(now)) { // expired, or never had a token (its requests failed)
-          remove(e);
+          removed = remove(e);
         }
       }
+      if (removed) {
+        removed(e.spec);
+      }
     }
+    invalidated.values().removeIf(at -> now - at > INVALIDATION_MEMORY_MILLIS || at - now > INVALIDATION_MEMORY_MILLIS);
+  }
+
+  private void removed(TokenRequestSpec spec) {
+    for (Listener l : listeners) {
+      try {
+        l.onRemoval(spec);
+      } catch (RuntimeException ex) {
+        listenerFailed(l, ex);
+      }
+    }
+  }
+
+  /** The listener's type and what it threw, never the message (which might quote anything). */
+  private static void listenerFailed(Listener l, RuntimeException ex) {
+    LOG.debug("the token provider listener {} threw {}; ignored", l.getClass().getName(), ex.getClass().getName());
   }
 
   /** Drops the tokens bound to the object with this uid (the kubelet does so when a pod is deleted); their refreshes in flight are discarded. */
   public void removeBoundTo(String uid) {
     Objects.requireNonNull(uid, "uid");
     for (Entry e : entries.values()) {
-      if (e.spec.boundObject().flatMap(BoundObject::uid).map(uid::equals).orElse(false)) {
-        remove(e);
+      if (e.spec.boundObject().flatMap(BoundObject::uid).map(uid::equals).orElse(false) && remove(e)) {
+        removed(e.spec);
       }
     }
   }
@@ -604,8 +760,9 @@ public final class CachingTokenProvider implements AutoCloseable {
    */
   public void invalidate(TokenRequestSpec spec) {
     Entry e = entries.get(Objects.requireNonNull(spec, "spec"));
-    if (e != null) {
-      remove(e);
+    if (e != null && remove(e)) {
+      invalidated.put(spec, clock.millis());
+      removed(spec);
     }
   }
 
@@ -618,11 +775,16 @@ public final class CachingTokenProvider implements AutoCloseable {
     Objects.requireNonNull(rejected, "rejected");
     Entry e = entries.get(Objects.requireNonNull(spec, "spec"));
     if (e != null) {
+      boolean removed = false;
       synchronized (e) {
         IssuedToken t = e.state.token;
         if (t != null && t.token().equals(rejected)) {
-          remove(e);
+          removed = remove(e);
         }
+      }
+      if (removed) {
+        invalidated.put(spec, clock.millis());
+        removed(spec);
       }
     }
   }
@@ -647,6 +809,69 @@ public final class CachingTokenProvider implements AutoCloseable {
   }
 
   /**
+   * The times of each cached token (expiry, age, {@code warnafter}), without the tokens, by key, as
+   * of one reading of the clock. Keys with no token yet are left out. Takes no lock.
+   */
+  public Map<TokenRequestSpec, TokenStatus> tokenStatus() {
+    Instant now = clock.instant();
+    Map<TokenRequestSpec, TokenStatus> out = new LinkedHashMap<>();
+    for (Entry e : entries.values()) {
+      TokenStatus st = status(e.state, now);
+      if (st != null) {
+        out.put(e.spec, st);
+      }
+    }
+    return java.util.Collections.unmodifiableMap(out);
+  }
+
+  /** The times of the spec's cached token, without the token; empty when none is cached. */
+  public Optional<TokenStatus> tokenStatus(TokenRequestSpec spec) {
+    Entry e = entries.get(Objects.requireNonNull(spec, "spec"));
+    return e == null ? Optional.empty() : Optional.ofNullable(status(e.state, clock.instant()));
+  }
+
+  private static @Nullable TokenStatus status(State s, Instant now) {
+    IssuedToken t = s.token;
+    if (t == null) {
+      return null;
+    }
+    return new TokenStatus(now, Optional.of(t.issuedAt()), Optional.of(t.expiresAt()), Optional.ofNullable(s.warnAfter));
+  }
+
+  /** Refreshes by result and trigger, stale tokens served and the last failure, since the provider was built. */
+  public Stats stats() {
+    Map<Trigger, Long> ok = new EnumMap<>(Trigger.class);
+    Map<Trigger, Long> failed = new EnumMap<>(Trigger.class);
+    for (Trigger t : Trigger.values()) {
+      ok.put(t, refreshOk[t.ordinal()].sum());
+      failed.put(t, refreshFailed[t.ordinal()].sum());
+    }
+    long last = lastFailureMillis;
+    return new Stats(ok, failed, staleServed.sum(), last == Long.MIN_VALUE ? Optional.empty() : Optional.of(Instant.ofEpochMilli(last)));
+  }
+
+  /**
+   * Adds a listener, heard after those added before it (the {@linkplain Builder#listener builder's}
+   * first); for a metrics binder attached to a provider built elsewhere. Thread-safe.
+   */
+  public void addListener(Listener value) {
+    listeners.add(Objects.requireNonNull(value, "listener"));
+  }
+
+  /** Removes a listener added with {@link #addListener}; false if it was not there. Thread-safe. */
+  public boolean removeListener(Listener value) {
+    return listeners.remove(Objects.requireNonNull(value, "listener"));
+  }
+
+  private static LongAdder[] adders() {
+    LongAdder[] a = new LongAdder[Trigger.values().length];
+    for (int i = 0; i < a.length; i++) {
+      a[i] = new LongAdder();
+    }
+    return a;
+  }
+
+  /**
    * Stops all background work: cancels the timers and the purge, starts no request afterwards (one
    * already handed to the fetch executor ends without calling the fetcher), fails the callers waiting
    * for one with an {@link IllegalStateException}, and shuts down the provider's own threads (waiting
@@ -659,15 +884,20 @@ public final class CachingTokenProvider implements AutoCloseable {
       purge.cancel(false);
     }
     List<CompletableFuture<IssuedToken>> waiting = new ArrayList<>();
+    List<TokenRequestSpec> removedSpecs = new ArrayList<>();
     for (Entry e : entries.values()) {
       synchronized (e) {
         if (e.inflight != null) {
           waiting.add(e.inflight);
         }
-        remove(e);
+        if (remove(e)) {
+          removedSpecs.add(e.spec);
+        }
       }
     }
     entries.clear();
+    invalidated.clear();
+    removedSpecs.forEach(this::removed);
     waiting.forEach(f -> f.completeExceptionally(closedException()));
     if (ownScheduler != null) {
       ownScheduler.shutdownNow();

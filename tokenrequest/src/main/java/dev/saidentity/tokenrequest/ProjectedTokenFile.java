@@ -13,8 +13,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -36,7 +38,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe: the state is one immutable snapshot, replaced by the one thread reading the file;
  * a caller that holds a token never waits for a read. {@link #toString()} shows the path and a
- * fingerprint.
+ * fingerprint. {@link #stats()} counts reads, rotations and failed reads; {@link #status()} gives the
+ * current token's times without the token.
  */
 public final class ProjectedTokenFile implements TokenSource {
 
@@ -67,13 +70,26 @@ public final class ProjectedTokenFile implements TokenSource {
   /** 10 s: how long a caller with no token at all waits for another thread's read of the file. */
   static final long FIRST_READ_WAIT_MILLIS = 10_000;
 
-  /** What was read, and when to read again; replaced whole, by the one thread reading. */
-  private record Snapshot(@Nullable String token, long readAtMillis, long nextReadMillis, long generation) {}
+  /** What was read (with the token's own times, when it is a JWT), and when to read again; replaced whole, by the one thread reading. */
+  private record Snapshot(@Nullable String token, long readAtMillis, long nextReadMillis, long generation,
+      @Nullable Instant issuedAt, @Nullable Instant expiresAt, @Nullable Instant warnAfter) {}
+
+  /**
+   * What a token file has counted since it was made, as of one {@link ProjectedTokenFile#stats()} call.
+   *
+   * @param reads reads of the file that gave a token
+   * @param rotations reads that gave a token other than the one before (the kubelet rotated it)
+   * @param readFailures reads that gave no token (missing, unreadable, empty or too large): the last good one stayed
+   */
+  public record Stats(long reads, long rotations, long readFailures) {}
 
   private final Path path;
   private final Clock clock;
   private final long maxAgeMillis;
-  private volatile Snapshot state = new Snapshot(null, Long.MIN_VALUE, Long.MIN_VALUE, 0);
+  private volatile Snapshot state = new Snapshot(null, Long.MIN_VALUE, Long.MIN_VALUE, 0, null, null, null);
+  private final LongAdder reads = new LongAdder();
+  private final LongAdder rotations = new LongAdder();
+  private final LongAdder readFailures = new LongAdder();
   /** Counts {@link #invalidate()} calls: a snapshot read before the latest one is due. */
   private final AtomicLong invalidations = new AtomicLong();
   /** Held by the one thread reading the file; a caller holding a token never waits for it. */
@@ -172,6 +188,25 @@ public final class ProjectedTokenFile implements TokenSource {
     invalidations.incrementAndGet();
   }
 
+  /** Reads, rotations and failed reads since this was made. */
+  public Stats stats() {
+    return new Stats(reads.sum(), rotations.sum(), readFailures.sum());
+  }
+
+  /**
+   * The current token's times ({@code iat}, {@code exp}, {@code warnafter} of the JWT), as of the
+   * clock's now, without the token and without reading the file; empty until a token was read.
+   * An opaque (non-JWT) token has none of the times.
+   */
+  public Optional<TokenStatus> status() {
+    Snapshot s = state;
+    if (s.token() == null) {
+      return Optional.empty();
+    }
+    return Optional.of(new TokenStatus(clock.instant(), Optional.ofNullable(s.issuedAt()), Optional.ofNullable(s.expiresAt()),
+        Optional.ofNullable(s.warnAfter())));
+  }
+
   private boolean due(Snapshot s, long now) {
     return now >= s.nextReadMillis() || s.generation() != invalidations.get();
   }
@@ -184,27 +219,38 @@ public final class ProjectedTokenFile implements TokenSource {
       fresh = new String(readCapped(path), StandardCharsets.UTF_8).strip();
     } catch (TooLargeException e) {
       LOG.warn("{}; keeping the last good token", e.getMessage());
+      readFailures.increment();
       state = retryLater(previous, generation);
       return e;
     } catch (IOException | RuntimeException e) {
       LOG.warn("could not read the token file {} ({}); keeping the last good token", path, e.getClass().getSimpleName());
+      readFailures.increment();
       state = retryLater(previous, generation);
       return e instanceof IOException ? (IOException) e : null;
     }
     if (fresh.isEmpty()) {
       LOG.warn("the token file {} is empty; keeping the last good token", path);
+      readFailures.increment();
       state = retryLater(previous, generation);
       return null;
     }
+    reads.increment();
     if (!fresh.equals(previous.token())) {
       LOG.debug("read token {} from {}", Tokens.fingerprint(fresh), path);
+      if (previous.token() != null) {
+        rotations.increment();
+      }
     }
     long now = clock.millis();
     long next = now + maxAgeMillis;
+    Instant iat = null;
+    Instant exp = null;
+    Instant warn = null;
     try {
       UnverifiedToken t = UnverifiedToken.decode(fresh);
-      Instant exp = t.expiresAt().orElse(null);
-      Instant warn = t.warnAfter().orElse(null);
+      iat = t.issuedAt().orElse(null);
+      exp = t.expiresAt().orElse(null);
+      warn = t.warnAfter().orElse(null);
       if (exp != null) {
         next = Math.min(next, exp.toEpochMilli() - maxAgeMillis);
       }
@@ -214,12 +260,13 @@ public final class ProjectedTokenFile implements TokenSource {
     } catch (RuntimeException notAServiceAccountJwt) {
       // an opaque token: the age rule alone
     }
-    state = new Snapshot(fresh, now, Math.max(next, now + MIN_REREAD_MILLIS), generation);
+    state = new Snapshot(fresh, now, Math.max(next, now + MIN_REREAD_MILLIS), generation, iat, exp, warn);
     return null;
   }
 
   private Snapshot retryLater(Snapshot previous, long generation) {
-    return new Snapshot(previous.token(), previous.readAtMillis(), clock.millis() + MIN_REREAD_MILLIS, generation);
+    return new Snapshot(previous.token(), previous.readAtMillis(), clock.millis() + MIN_REREAD_MILLIS, generation,
+        previous.issuedAt(), previous.expiresAt(), previous.warnAfter());
   }
 
   /** At most {@link #MAX_TOKEN_BYTES} + 1 bytes, checked while reading: never the whole of a huge file or a device. */

@@ -11,6 +11,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,6 +23,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -39,6 +42,9 @@ import org.jspecify.annotations.Nullable;
  * the failure bound (default 1 s), at most {@link #DEFAULT_MAXIMUM_SIZE} answers (the least recently
  * used goes first). Concurrent reviews of one token share one request. Each request has a deadline
  * (default {@link #DEFAULT_TIMEOUT}). No lock is held while the API server is asked. Thread-safe.
+ *
+ * <p>{@link #stats()} counts the reviews sent, by {@link Outcome}, with their total time, and the
+ * answers taken from the cache.
  *
  * <pre>{@code
  * TokenReviewer reviewer = TokenReviewer.builder(apiClient).audience("payments").build();
@@ -100,6 +106,51 @@ public final class TokenReviewer {
 
   private record Cached(Result result, long untilMillis) {}
 
+  /** How a TokenReview sent to the API server ended. */
+  public enum Outcome {
+    /** The token authenticates (and meets the required audiences). */
+    AUTHENTICATED,
+    /** The API server answered, and the token does not authenticate (or misses the required audiences). */
+    UNAUTHENTICATED,
+    /** No answer: the request failed or missed its deadline ({@link TokenReviewer#review(String) review} threw). */
+    ERROR
+  }
+
+  /**
+   * What a reviewer has counted since it was built, as of one {@link TokenReviewer#stats()} call (each count read
+   * on its own). Reviews answered from the cache, joined while in flight, or refused without asking
+   * (a token over {@link TokenReviewer#MAX_TOKEN_CHARS}) are not reviews sent.
+   *
+   * @param reviews TokenReviews sent, by outcome (every outcome present)
+   * @param reviewTime their total time, by outcome (every outcome present)
+   * @param cacheHits reviews answered from the cache
+   */
+  public record Stats(Map<Outcome, Long> reviews, Map<Outcome, Duration> reviewTime, long cacheHits) {
+    /** Copies the maps, adding zero for each outcome they lack. */
+    public Stats {
+      Map<Outcome, Long> n = new EnumMap<>(Outcome.class);
+      Map<Outcome, Duration> t = new EnumMap<>(Outcome.class);
+      for (Outcome o : Outcome.values()) {
+        n.put(o, 0L);
+        t.put(o, Duration.ZERO);
+      }
+      Objects.requireNonNull(reviews, "reviews").forEach((o, v) -> n.put(Objects.requireNonNull(o, "outcome"), Objects.requireNonNull(v, "count")));
+      Objects.requireNonNull(reviewTime, "reviewTime").forEach((o, v) -> t.put(Objects.requireNonNull(o, "outcome"), Objects.requireNonNull(v, "time")));
+      reviews = Map.copyOf(n);
+      reviewTime = Map.copyOf(t);
+    }
+
+    /** Reviews sent that ended with {@code outcome}. */
+    public long count(Outcome outcome) {
+      return reviews.get(Objects.requireNonNull(outcome, "outcome"));
+    }
+
+    /** The total time of the reviews sent that ended with {@code outcome}. */
+    public Duration totalTime(Outcome outcome) {
+      return reviewTime.get(Objects.requireNonNull(outcome, "outcome"));
+    }
+  }
+
   private final ApiClient client;
   private final List<String> audiences;
   private final Clock clock;
@@ -110,6 +161,10 @@ public final class TokenReviewer {
   /** Guarded by itself; never held while the API server is asked. Access order: the eldest is the least recently used. */
   private final LinkedHashMap<Key, Cached> cache;
   private final Map<Key, CompletableFuture<Result>> inFlight = new ConcurrentHashMap<>();
+  private final LongSupplier ticker;
+  private final LongAdder[] reviews = new LongAdder[Outcome.values().length];
+  private final LongAdder[] reviewNanos = new LongAdder[Outcome.values().length];
+  private final LongAdder cacheHits = new LongAdder();
 
   private TokenReviewer(Builder b) {
     this.client = b.client;
@@ -119,6 +174,11 @@ public final class TokenReviewer {
     this.failureTtl = b.failureTtl;
     this.maximumSize = b.maximumSize;
     this.timeout = b.timeout;
+    this.ticker = b.ticker;
+    for (int i = 0; i < reviews.length; i++) {
+      reviews[i] = new LongAdder();
+      reviewNanos[i] = new LongAdder();
+    }
     int max = b.maximumSize;
     this.cache = new LinkedHashMap<>(16, 0.75f, true) {
       private static final long serialVersionUID = 1L;
@@ -158,6 +218,7 @@ public final class TokenReviewer {
     Key key = Key.of(t, required);
     Cached hit = cached(key, clock.millis());
     if (hit != null) {
+      cacheHits.increment();
       return hit.result();
     }
     CompletableFuture<Result> mine = new CompletableFuture<>();
@@ -167,8 +228,12 @@ public final class TokenReviewer {
     }
     try {
       Cached again = cached(key, clock.millis()); // a flight may have ended between the look-up and the claim
-      Result r = again != null ? again.result() : ask(t, key.audiences());
-      if (again == null) {
+      Result r;
+      if (again != null) {
+        cacheHits.increment();
+        r = again.result();
+      } else {
+        r = timed(t, key.audiences());
         store(key, t, r);
       }
       mine.complete(r);
@@ -178,6 +243,31 @@ public final class TokenReviewer {
       throw e;
     } finally {
       inFlight.remove(key, mine);
+    }
+  }
+
+  /** Reviews sent by outcome with their time, and cache hits, since this reviewer was built. */
+  public Stats stats() {
+    Map<Outcome, Long> n = new EnumMap<>(Outcome.class);
+    Map<Outcome, Duration> t = new EnumMap<>(Outcome.class);
+    for (Outcome o : Outcome.values()) {
+      n.put(o, reviews[o.ordinal()].sum());
+      t.put(o, Duration.ofNanos(reviewNanos[o.ordinal()].sum()));
+    }
+    return new Stats(n, t, cacheHits.sum());
+  }
+
+  /** {@link #ask}, timed by outcome. */
+  private Result timed(String token, List<String> required) {
+    long start = ticker.getAsLong();
+    Outcome outcome = Outcome.ERROR;
+    try {
+      Result r = ask(token, required);
+      outcome = r.authenticated() ? Outcome.AUTHENTICATED : Outcome.UNAUTHENTICATED;
+      return r;
+    } finally {
+      reviews[outcome.ordinal()].increment();
+      reviewNanos[outcome.ordinal()].add(Math.max(0, ticker.getAsLong() - start));
     }
   }
 
@@ -300,9 +390,16 @@ public final class TokenReviewer {
     private Duration failureTtl = Duration.ofSeconds(1);
     private int maximumSize = DEFAULT_MAXIMUM_SIZE;
     private Duration timeout = DEFAULT_TIMEOUT;
+    private LongSupplier ticker = System::nanoTime;
 
     private Builder(ApiClient client) {
       this.client = client;
+    }
+
+    /** Monotonic nanoseconds for the review times of {@link TokenReviewer#stats()}; default {@code System::nanoTime}. A test seam. */
+    Builder ticker(LongSupplier value) {
+      this.ticker = Objects.requireNonNull(value, "ticker");
+      return this;
     }
 
     /**
