@@ -44,7 +44,7 @@ import org.springframework.web.bind.annotation.RestController;
  * token, TokenReview for bound tokens); cluster B is another, by OIDC discovery, offline.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, classes = ResourceServerTest.App.class,
-    properties = "management.endpoints.web.exposure.include=health")
+    properties = "management.endpoints.web.exposure.include=health,prometheus")
 class ResourceServerTest {
 
   static final Instant START = Instant.parse("2026-12-01T10:00:00Z");
@@ -283,6 +283,22 @@ class ResourceServerTest {
     // B's key does not vouch for A's identities: a token claiming A's issuer, signed by B, is refused
     String forged = B.issuer().projected(sa(B, "checkout")).audience("orders").issuer(A.url()).mint();
     assertRefused(get("/orders", forged), forged, "UNKNOWN_KEY");
+  }
+
+  @Test
+  void prometheus_showsTheValidationsByOutcome_andNoToken() throws Exception {
+    String token = checkoutToken();
+    assertThat(get("/orders", token).statusCode()).isEqualTo(200);
+    String refused = A.issuer().projected(sa(A, "checkout")).audience("payments").mint();
+    assertThat(get("/orders", refused).statusCode()).isEqualTo(401);
+
+    HttpResponse<String> r = get("/actuator/prometheus", null);
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).containsPattern("saidentity_validations_total\\{[^}]*name=\"in-cluster\"[^}]*outcome=\"valid\"[^}]*} [1-9]")
+        .containsPattern("saidentity_validations_total\\{[^}]*name=\"in-cluster\"[^}]*outcome=\"audience_mismatch\"[^}]*} [1-9]")
+        .contains("saidentity_tokenreview")
+        .doesNotContain(token.substring(token.lastIndexOf('.') + 1)).doesNotContain(refused.substring(refused.lastIndexOf('.') + 1));
   }
 
   @Test
