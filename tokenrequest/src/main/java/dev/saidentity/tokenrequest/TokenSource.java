@@ -1,10 +1,21 @@
 package dev.saidentity.tokenrequest;
 
+import java.util.function.Supplier;
+
 /**
  * Where a client gets the bearer token for its next request. Implementations are thread-safe and
  * cheap to call on every request, and never block without a deadline.
+ *
+ * <p>Every token source is a {@code Supplier<String>} ({@link #get()} is {@link #token()}), so it
+ * feeds SDKs that take one without an adapter: an always-fresh, audience-scoped token for AWS STS
+ * web identity, Azure client assertions, Google workload identity federation or Spring Vault.
+ *
+ * <pre>{@code
+ * Supplier<String> forAws = ProjectedTokenFile.of(Path.of("/var/run/secrets/tokens/sts.amazonaws.com"));
+ * Supplier<String> forVault = TokenSource.of(provider, TokenRequestSpec.builder("shop", "checkout").audience("vault").build());
+ * }</pre>
  */
-public interface TokenSource {
+public interface TokenSource extends Supplier<String> {
 
   /**
    * The current token.
@@ -12,6 +23,17 @@ public interface TokenSource {
    * @throws TokenRequestException or {@link java.io.UncheckedIOException} when there is none
    */
   String token();
+
+  /**
+   * The current token, as {@link #token()}: what an SDK taking a {@code Supplier<String>} asks for
+   * each time it needs one.
+   *
+   * @throws TokenRequestException or {@link java.io.UncheckedIOException} when there is none
+   */
+  @Override
+  default String get() {
+    return token();
+  }
 
   /** The server answered 401 to the current token: get a new one next time. Default: nothing. */
   default void invalidate() {}
