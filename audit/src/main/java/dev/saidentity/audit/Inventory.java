@@ -178,11 +178,6 @@ public final class Inventory {
     return "\u0000" + o.location().map(Location::file).orElse("");
   }
 
-  /** How a scope reads in a message: the namespace, or "(namespace unset)". */
-  static String shown(String scope) {
-    return scope.startsWith("\u0000") ? "(namespace unset)" : scope;
-  }
-
   /** Whether a scope is the unset namespace of a file. */
   static boolean unset(String scope) {
     return scope.startsWith("\u0000");

@@ -107,7 +107,8 @@ public final class Reports {
    * SARIF 2.1.0, compact JSON: one run, one rule per id (with {@code help} and {@code helpUri}), one
    * result per finding. A finding read from a file has a physical location: its {@code uri} relative
    * to {@code workingDirectory} (with {@code uriBaseId} {@code %SRCROOT%}, as GitHub code scanning
-   * expects; a file outside it as an absolute {@code file:} URI) and {@code region.startLine}; every
+   * expects of a checkout; the report names no absolute path of the machine, so it is reproducible;
+   * a file outside the working directory as an absolute {@code file:} URI) and {@code region.startLine}; every
    * result also names the resource as a logical location and carries a partial fingerprint of its
    * id and resource, so that an alert survives lines moving. Standard input has no physical location.
    *
@@ -172,11 +173,6 @@ public final class Reports {
     tool.add("driver", driver);
     JsonObject run = new JsonObject();
     run.add("tool", tool);
-    JsonObject base = new JsonObject();
-    base.addProperty("uri", cwd.toUri().toString());
-    JsonObject bases = new JsonObject();
-    bases.add("%SRCROOT%", base);
-    run.add("originalUriBaseIds", bases);
     run.add("results", results);
     JsonArray runs = new JsonArray();
     runs.add(run);
