@@ -3,8 +3,6 @@ package dev.saidentity.audit;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.saidentity.core.Severity;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -98,7 +96,7 @@ public final class Reports {
     return out;
   }
 
-  /** SARIF 2.1.0 as {@link #sarif(List, Path)} writes it, relative to the current directory. */
+  /** SARIF 2.1.0 as {@link #sarif(List, Path)} writes it, file URIs relative to the current directory. */
   public static String sarif(List<AuditFinding> findings) {
     return sarif(findings, Path.of("").toAbsolutePath());
   }
@@ -106,16 +104,17 @@ public final class Reports {
   /**
    * SARIF 2.1.0, compact JSON: one run, one rule per id (with {@code help} and {@code helpUri}), one
    * result per finding. A finding read from a file has a physical location: its {@code uri} relative
-   * to {@code workingDirectory} (with {@code uriBaseId} {@code %SRCROOT%}, as GitHub code scanning
+   * to {@code sourceRoot} (the checkout's root in CI; files named relative are taken relative to the
+   * current directory) (with {@code uriBaseId} {@code %SRCROOT%}, as GitHub code scanning
    * expects of a checkout; the report names no absolute path of the machine, so it is reproducible;
-   * a file outside the working directory as an absolute {@code file:} URI) and {@code region.startLine}; every
+   * a file outside {@code sourceRoot} as an absolute {@code file:} URI) and {@code region.startLine}; every
    * result also names the resource as a logical location and carries a partial fingerprint of its
    * id and resource, so that an alert survives lines moving. Standard input has no physical location.
    *
    * @throws NullPointerException when an argument is null
    */
-  public static String sarif(List<AuditFinding> findings, Path workingDirectory) {
-    return sarifTree(findings, Objects.requireNonNull(workingDirectory, "workingDirectory").toAbsolutePath().normalize()).toString();
+  public static String sarif(List<AuditFinding> findings, Path sourceRoot) {
+    return sarifTree(findings, Objects.requireNonNull(sourceRoot, "sourceRoot").toAbsolutePath().normalize()).toString();
   }
 
   private static JsonObject sarifTree(List<AuditFinding> findings, Path cwd) {
@@ -194,7 +193,7 @@ public final class Reports {
     } catch (InvalidPathException e) {
       return Optional.empty();
     }
-    Path abs = cwd.resolve(file).normalize();
+    Path abs = file.toAbsolutePath().normalize();
     JsonObject artifact = new JsonObject();
     if (abs.startsWith(cwd)) {
       artifact.addProperty("uri", relativeUri(cwd.relativize(abs)));
@@ -210,23 +209,26 @@ public final class Reports {
     return Optional.of(physical);
   }
 
-  /** A relative path as a relative URI reference: segments joined by '/', each percent-encoded where URIs require it. */
+  /** A relative path as a relative URI reference: segments joined by '/', each byte but RFC 3986's unreserved ones and sub-delims percent-encoded. */
   private static String relativeUri(Path relative) {
     StringBuilder sb = new StringBuilder();
     for (Path segment : relative) {
       if (sb.length() > 0) {
         sb.append('/');
       }
-      try {
-        // The multi-argument constructor quotes what a path may not hold; a ':' in a first segment would read as a scheme.
-        String s = new URI(null, null, segment.toString(), null).getRawPath();
-        sb.append(s.replace(":", "%3A"));
-      } catch (URISyntaxException e) {
-        throw new IllegalStateException(e);
+      for (byte b : segment.toString().getBytes(StandardCharsets.UTF_8)) {
+        int c = b & 0xFF;
+        if (c < 0x80 && (Character.isLetterOrDigit(c) || "-._~!$&'()*+,;=@".indexOf(c) >= 0)) {
+          sb.append((char) c);
+        } else {
+          sb.append('%').append(HEX.charAt(c >> 4)).append(HEX.charAt(c & 15));
+        }
       }
     }
     return sb.toString();
   }
+
+  private static final String HEX = "0123456789ABCDEF";
 
   private static JsonObject text(String s) {
     JsonObject o = new JsonObject();
