@@ -2,11 +2,13 @@ package dev.saidentity.audit;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.PushbackInputStream;
 import java.io.Reader;
-import java.nio.charset.CharacterCodingException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
 import java.nio.charset.Charset;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
@@ -34,7 +36,12 @@ final class TextReader extends Reader {
 
   private static final int RECENT = 4096;
 
-  private final Reader in;
+  private final InputStream in;
+  private final CharsetDecoder decoder;
+  private final ByteBuffer bytes = ByteBuffer.allocate(8192).flip();
+  private boolean eof;
+  private boolean flushed;
+  private boolean errorPending;
   final String charset;
   private long codePoints;
   private int line = 1;
@@ -43,9 +50,10 @@ final class TextReader extends Reader {
   /** The starts (code point offsets) of the most recent lines, by line number modulo RECENT. */
   private final long[] recentStarts = new long[RECENT];
 
-  private TextReader(Reader in, String charset) {
+  private TextReader(InputStream in, Charset charset) {
     this.in = in;
-    this.charset = charset;
+    this.decoder = charset.newDecoder().onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+    this.charset = charset.name();
   }
 
   /** A reader of {@code raw} in the encoding its first bytes announce. */
@@ -93,18 +101,52 @@ final class TextReader extends Reader {
     if (n > skip) {
       in.unread(head, skip, n - skip);
     }
-    Reader r = new InputStreamReader(in, cs.newDecoder().onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT));
-    return new TextReader(r, cs.name());
+    return new TextReader(in, cs);
   }
 
   @Override
   public int read(char[] buf, int off, int len) throws IOException {
-    int n;
-    try {
-      n = in.read(buf, off, len);
-    } catch (CharacterCodingException e) {
-      throw new Undecodable(charset, line, (int) Math.min(Integer.MAX_VALUE, codePoints - lineStart + 1));
+    if (errorPending) {
+      throw undecodable();
     }
+    if (len == 0) {
+      return 0;
+    }
+    // Decoded here, not by an InputStreamReader: that one throws without handing out the characters
+    // before the bad bytes, so their position would be lost.
+    CharBuffer out = CharBuffer.wrap(buf, off, len);
+    while (out.position() == off) {
+      CoderResult cr = decoder.decode(bytes, out, eof);
+      if (cr.isError()) {
+        if (out.position() == off) {
+          throw undecodable();
+        }
+        errorPending = true;
+        break;
+      }
+      if (out.position() > off || cr.isOverflow()) {
+        break;
+      }
+      if (eof) {
+        if (!flushed) {
+          flushed = true;
+          decoder.flush(out);
+        }
+        if (out.position() == off) {
+          return -1;
+        }
+        break;
+      }
+      bytes.compact();
+      int r = in.read(bytes.array(), bytes.position(), bytes.remaining());
+      if (r < 0) {
+        eof = true;
+      } else {
+        bytes.position(bytes.position() + r);
+      }
+      bytes.flip();
+    }
+    int n = out.position() - off;
     for (int i = off; i < off + n; i++) {
       char c = buf[i];
       if (Character.isLowSurrogate(c)) {
@@ -134,6 +176,10 @@ final class TextReader extends Reader {
       }
     }
     return null;
+  }
+
+  private Undecodable undecodable() {
+    return new Undecodable(charset, line, (int) Math.min(Integer.MAX_VALUE, codePoints - lineStart + 1));
   }
 
   @Override
