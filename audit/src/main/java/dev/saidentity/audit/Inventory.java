@@ -175,7 +175,7 @@ public final class Inventory {
     if (!ns.isEmpty() || clusterScoped(o.kind())) {
       return ns;
     }
-    return "\u0000" + o.location().map(Location::file).orElse("");
+    return "\u0000" + o.unit();
   }
 
   /** Whether a scope is the unset namespace of a file. */

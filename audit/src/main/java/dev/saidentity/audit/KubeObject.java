@@ -30,6 +30,8 @@ public final class KubeObject {
 
   private final Map<String, @Nullable Object> fields;
   private final @Nullable Location location;
+  /** The files read as one unit (a kustomization), whose objects without a namespace share one; null: the location's file. */
+  private final @Nullable String unit;
 
   /** Wraps a tree that is already unmodifiable all the way down (the YAML loader's output). */
   KubeObject(Map<String, @Nullable Object> unmodifiableFields) {
@@ -38,8 +40,18 @@ public final class KubeObject {
 
   /** Wraps a tree that is already unmodifiable all the way down, read at {@code location}. */
   KubeObject(Map<String, @Nullable Object> unmodifiableFields, @Nullable Location location) {
+    this(unmodifiableFields, location, null);
+  }
+
+  KubeObject(Map<String, @Nullable Object> unmodifiableFields, @Nullable Location location, @Nullable String unit) {
     this.fields = unmodifiableFields;
     this.location = location;
+    this.unit = unit;
+  }
+
+  /** The unit whose objects without a namespace resolve among each other: a kustomization, else the file; empty when unknown. */
+  String unit() {
+    return unit != null ? unit : location != null ? location.file() : "";
   }
 
   /**

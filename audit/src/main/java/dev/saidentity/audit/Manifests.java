@@ -197,6 +197,9 @@ public final class Manifests {
     final List<String> notes = new ArrayList<>();
     final Set<Path> seen = new HashSet<>();
     long bytes;
+    /** While reading a kustomization's resources: the kustomization (one unit for objects without a namespace) and its namespace. */
+    @Nullable String unit;
+    @Nullable String unitNamespace;
 
     Session(Limits limits) {
       this.limits = limits;
@@ -289,6 +292,24 @@ public final class Manifests {
           + (patches.isEmpty() ? "" : "; patches not audited: " + String.join(", ", patches))
           + (remote.isEmpty() ? "" : "; remote resources not fetched: " + String.join(", ", remote))
           + "; for the rendered result audit `kubectl kustomize " + shown + " | sa-identity audit -f -`");
+      String outerUnit = unit;
+      String outerNamespace = unitNamespace;
+      if (unit == null) {
+        unit = shown.resolve(fileName).toString();
+      }
+      Object ns = k.get("namespace");
+      if (ns instanceof String && !((String) ns).isEmpty()) {
+        unitNamespace = (String) ns; // kustomize's namespace transformer: the innermost kustomization's, then overridden by outer ones
+      }
+      try {
+        resources(root, shown, fileName, resources);
+      } finally {
+        unit = outerUnit;
+        unitNamespace = outerNamespace;
+      }
+    }
+
+    private void resources(Path root, Path shown, String fileName, Set<String> resources) {
       for (String res : resources) {
         Path p = root.resolve(res).normalize();
         Path pShown = shown.resolve(res).normalize();
@@ -430,7 +451,7 @@ public final class Manifests {
       if (!(doc instanceof Map)) {
         throw new ManifestException(name + ":" + d.line() + ": a document is not a mapping");
       }
-      KubeObject o = new KubeObject((Map<String, @Nullable Object>) doc, new Location(name, d.line()));
+      KubeObject o = new KubeObject((Map<String, @Nullable Object>) doc, new Location(name, d.line()), unit);
       if (anyKind != null) {
         anyKind.add(o);
         return;
@@ -445,7 +466,7 @@ public final class Manifests {
           if (!(item instanceof Map)) {
             throw new ManifestException(name + ":" + line + ": an item of a " + o.kind() + " is not a mapping");
           }
-          collect(name, object(new KubeObject((Map<String, @Nullable Object>) item, new Location(name, line))));
+          collect(name, object(new KubeObject((Map<String, @Nullable Object>) item, new Location(name, line), unit)));
         }
       } else {
         collect(name, object(o));
@@ -456,7 +477,22 @@ public final class Manifests {
       if (out.size() >= limits.maxObjects()) {
         throw new ManifestException(name + ": the manifests hold more than " + limits.maxObjects() + " objects (the limit of one audit)");
       }
-      out.add(o);
+      out.add(inNamespace(o));
+    }
+
+    /** In a kustomization with a namespace, a namespaced object is put in it, as kustomize does. */
+    @SuppressWarnings("unchecked")
+    private KubeObject inNamespace(KubeObject o) {
+      String ns = unitNamespace;
+      if (ns == null || Inventory.CLUSTER_SCOPED.contains(o.kind()) || ns.equals(o.namespace())) {
+        return o;
+      }
+      Map<String, @Nullable Object> fields = new java.util.LinkedHashMap<>(o.fields());
+      Object meta = fields.get("metadata");
+      Map<String, @Nullable Object> m = new java.util.LinkedHashMap<>(meta instanceof Map ? (Map<String, @Nullable Object>) meta : Map.of());
+      m.put("namespace", ns);
+      fields.put("metadata", java.util.Collections.unmodifiableMap(m));
+      return new KubeObject(java.util.Collections.unmodifiableMap(fields), o.location().orElse(null), unit);
     }
 
     /** An object must say its kind, as kubectl requires ("Object 'Kind' is missing"): a values file or a fragment is no manifest, and must not audit clean. */
