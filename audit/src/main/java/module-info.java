@@ -1,4 +1,4 @@
-/** sa-identity audit: ServiceAccount hygiene checks (SAI-001 to SAI-012) of manifests and live clusters. */
+/** sa-identity audit: ServiceAccount hygiene and RBAC checks (SAI-001 to SAI-017) of manifests and live clusters. */
 @SuppressWarnings({"requires-automatic", "requires-transitive-automatic"})
 module dev.saidentity.audit {
   requires transitive dev.saidentity.core;

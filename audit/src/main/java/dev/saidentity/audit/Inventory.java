@@ -12,31 +12,55 @@ import org.jspecify.annotations.Nullable;
 /**
  * The objects an audit looks at, from manifests or from a cluster. In a cluster every namespace's
  * ServiceAccounts are known; from manifests, only those of namespaces in which the input defines at
- * least one ServiceAccount ({@code default} always exists). Immutable; thread-safe.
+ * least one ServiceAccount ({@code default} always exists).
+ *
+ * <p>Namespaces as kubectl resolves them: an object of a namespaced kind without {@code
+ * metadata.namespace} is in the namespace given to {@link #fromManifests(List, String)} (kubectl's
+ * {@code -n}); without one, its namespace is unset: it is reported without a namespace and
+ * references between such objects (a pod's ServiceAccount, a RoleBinding's Role) resolve only among
+ * the objects without a namespace of the same file, as each file may be applied to another
+ * namespace. Immutable; thread-safe.
  */
 public final class Inventory {
+
+  /** Kinds without a namespace (the built-in ones the checks meet, and the common cluster-scoped APIs). */
+  static final Set<String> CLUSTER_SCOPED = Set.of("Namespace", "Node", "PersistentVolume", "ClusterRole", "ClusterRoleBinding",
+      "CustomResourceDefinition", "StorageClass", "PriorityClass", "IngressClass", "RuntimeClass", "CSIDriver", "CSINode",
+      "VolumeAttachment", "APIService", "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration", "ValidatingAdmissionPolicy",
+      "ValidatingAdmissionPolicyBinding", "MutatingAdmissionPolicy", "MutatingAdmissionPolicyBinding", "PodSecurityPolicy",
+      "CertificateSigningRequest", "FlowSchema", "PriorityLevelConfiguration", "ComponentStatus");
 
   static final Set<String> WORKLOADS = Set.of("Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController",
       "Job", "CronJob");
 
   final List<KubeObject> objects;
   final boolean complete;
+  private final String defaultNamespace;
   final Set<String> serviceAccountNamespaces = new HashSet<>();
+  /** Kinds the input's CustomResourceDefinitions declare cluster-scoped. */
+  private final Set<String> clusterScopedCrds = new HashSet<>();
 
-  private Inventory(List<KubeObject> objects, boolean complete) {
+  private Inventory(List<KubeObject> objects, boolean complete, String defaultNamespace) {
     this.objects = List.copyOf(objects);
     this.complete = complete;
+    this.defaultNamespace = defaultNamespace;
+    for (KubeObject o : this.objects) {
+      Map<String, @Nullable Object> spec = obj(o.fields(), "spec");
+      if ("CustomResourceDefinition".equals(o.kind()) && "Cluster".equals(str(spec, "scope"))) {
+        clusterScopedCrds.add(str(obj(spec, "names"), "kind"));
+      }
+    }
     for (KubeObject o : this.objects) {
       if ("ServiceAccount".equals(o.kind())) {
-        serviceAccountNamespaces.add(namespace(o));
+        serviceAccountNamespaces.add(scope(o));
       }
-      if ("ServiceAccount".equals(o.kind()) || "Secret".equals(o.kind())) {
-        byName.putIfAbsent(key(o.kind(), namespace(o), o.name()), o); // the first, as a scan in input order finds
+      if ("ServiceAccount".equals(o.kind()) || "Secret".equals(o.kind()) || "Role".equals(o.kind()) || "ClusterRole".equals(o.kind())) {
+        byName.putIfAbsent(key(o.kind(), "ClusterRole".equals(o.kind()) ? "" : scope(o), o.name()), o); // the first, as a scan in input order finds
       }
     }
   }
 
-  /** ServiceAccounts and Secrets by kind, namespace and name: each workload looks them up, and a scan per lookup was quadratic. */
+  /** ServiceAccounts, Secrets and roles by kind, scope and name: each workload looks them up, and a scan per lookup was quadratic. */
   private final Map<String, KubeObject> byName = new HashMap<>();
 
   private static String key(String kind, String namespace, String name) {
@@ -49,7 +73,21 @@ public final class Inventory {
    * @throws NullPointerException when {@code objects} or an element is null
    */
   public static Inventory fromManifests(List<KubeObject> objects) {
-    return new Inventory(Objects.requireNonNull(objects, "objects"), false);
+    return new Inventory(Objects.requireNonNull(objects, "objects"), false, "");
+  }
+
+  /**
+   * Objects from manifests, those of namespaced kinds without a namespace in {@code namespace} (as
+   * {@code kubectl apply -n NAMESPACE} puts them).
+   *
+   * @throws NullPointerException when {@code objects}, an element or {@code namespace} is null
+   * @throws IllegalArgumentException when {@code namespace} is empty
+   */
+  public static Inventory fromManifests(List<KubeObject> objects, String namespace) {
+    if (Objects.requireNonNull(namespace, "namespace").isEmpty()) {
+      throw new IllegalArgumentException("namespace must not be empty");
+    }
+    return new Inventory(Objects.requireNonNull(objects, "objects"), false, namespace);
   }
 
   /**
@@ -58,7 +96,7 @@ public final class Inventory {
    * @throws NullPointerException when {@code objects} or an element is null
    */
   public static Inventory fromCluster(List<KubeObject> objects) {
-    return new Inventory(Objects.requireNonNull(objects, "objects"), true);
+    return new Inventory(Objects.requireNonNull(objects, "objects"), true, "default");
   }
 
   /** The objects, in input order. */
@@ -77,6 +115,11 @@ public final class Inventory {
 
   @Nullable KubeObject secret(String namespace, String name) {
     return find("Secret", namespace, name);
+  }
+
+  /** A Role in a scope, or a ClusterRole (scope ignored). */
+  @Nullable KubeObject role(String kind, String scope, String name) {
+    return find(kind, kind.equals("ClusterRole") ? "" : scope, name);
   }
 
   private @Nullable KubeObject find(String kind, String namespace, String name) {
@@ -106,10 +149,38 @@ public final class Inventory {
     }
   }
 
-  /** The object's namespace, {@code default} when unset. */
-  static String namespace(KubeObject o) {
+  /** Whether objects of this kind have no namespace. */
+  boolean clusterScoped(String kind) {
+    return CLUSTER_SCOPED.contains(kind) || clusterScopedCrds.contains(kind);
+  }
+
+  /**
+   * The namespace the object is in, as reported: its own, else the one given (kubectl's -n), else
+   * empty (unset); empty for cluster-scoped kinds.
+   */
+  String namespace(KubeObject o) {
+    if (clusterScoped(o.kind())) {
+      return "";
+    }
     String ns = o.namespace();
-    return ns.isEmpty() ? "default" : ns;
+    return ns.isEmpty() ? defaultNamespace : ns;
+  }
+
+  /**
+   * Where the object's references resolve: its namespace; for an object whose namespace is unset,
+   * a scope of its own file (never equal to a namespace name).
+   */
+  String scope(KubeObject o) {
+    String ns = namespace(o);
+    if (!ns.isEmpty() || clusterScoped(o.kind())) {
+      return ns;
+    }
+    return "\u0000" + o.unit();
+  }
+
+  /** Whether a scope is the unset namespace of a file. */
+  static boolean unset(String scope) {
+    return scope.startsWith("\u0000");
   }
 
   @SuppressWarnings("unchecked")

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -20,7 +21,7 @@ import org.jspecify.annotations.Nullable;
  * List<AuditFinding> f = Auditor.audit(Inventory.fromManifests(List.of(sa)));
  * }</pre>
  *
- * <p>Immutable; thread-safe. Equal when the field trees are equal.
+ * <p>Immutable; thread-safe. Equal when the field trees are equal (where each was read does not count).
  */
 public final class KubeObject {
 
@@ -28,10 +29,29 @@ public final class KubeObject {
   static final int MAX_DEPTH = 100;
 
   private final Map<String, @Nullable Object> fields;
+  private final @Nullable Location location;
+  /** The files read as one unit (a kustomization), whose objects without a namespace share one; null: the location's file. */
+  private final @Nullable String unit;
 
   /** Wraps a tree that is already unmodifiable all the way down (the YAML loader's output). */
   KubeObject(Map<String, @Nullable Object> unmodifiableFields) {
+    this(unmodifiableFields, null);
+  }
+
+  /** Wraps a tree that is already unmodifiable all the way down, read at {@code location}. */
+  KubeObject(Map<String, @Nullable Object> unmodifiableFields, @Nullable Location location) {
+    this(unmodifiableFields, location, null);
+  }
+
+  KubeObject(Map<String, @Nullable Object> unmodifiableFields, @Nullable Location location, @Nullable String unit) {
     this.fields = unmodifiableFields;
+    this.location = location;
+    this.unit = unit;
+  }
+
+  /** The unit whose objects without a namespace resolve among each other: a kustomization, else the file; empty when unknown. */
+  String unit() {
+    return unit != null ? unit : location != null ? location.file() : "";
   }
 
   /**
@@ -70,6 +90,20 @@ public final class KubeObject {
       return Collections.unmodifiableList(l);
     }
     throw new IllegalArgumentException("a field value of type " + v.getClass().getName() + " (expected map, list, string, number, boolean or null)");
+  }
+
+  /**
+   * The same fields, read at {@code location}.
+   *
+   * @throws NullPointerException when {@code location} is null
+   */
+  public KubeObject at(Location location) {
+    return new KubeObject(fields, Objects.requireNonNull(location, "location"));
+  }
+
+  /** Where the object was read: present for objects read by {@link Manifests}, empty for those built or listed from a cluster. */
+  public Optional<Location> location() {
+    return Optional.ofNullable(location);
   }
 
   /** The fields, unmodifiable (nested maps and lists too). */

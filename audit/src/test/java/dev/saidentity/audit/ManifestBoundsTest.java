@@ -78,7 +78,7 @@ class ManifestBoundsTest {
       f.setLength(3L << 30);
     }
     assertTimeoutPreemptively(QUICKLY, () -> assertThatThrownBy(() -> Manifests.read(List.of(huge)))
-        .isInstanceOf(ManifestException.class).hasMessageStartingWith(huge + ": "));
+        .isInstanceOf(ManifestException.class).hasMessageStartingWith(huge + ":1:1: "));
   }
 
   @Test
@@ -86,7 +86,7 @@ class ManifestBoundsTest {
   void devZeroThroughALink_isRefusedQuickly(@TempDir Path dir) throws Exception {
     Path zero = Files.createSymbolicLink(dir.resolve("zero.yaml"), Path.of("/dev/zero"));
     assertTimeoutPreemptively(QUICKLY, () -> assertThatThrownBy(() -> Manifests.read(List.of(zero)))
-        .isInstanceOf(ManifestException.class).hasMessageStartingWith(zero + ": ").hasMessageContaining("0x0"));
+        .isInstanceOf(ManifestException.class).hasMessageStartingWith(zero + ":1:1: ").hasMessageContaining("0x0"));
   }
 
   @Test
@@ -146,11 +146,11 @@ class ManifestBoundsTest {
   void aDocumentWithoutKind_isAnError_notAnEmptyAudit() {
     // A Helm values file given by mistake audited to "0 findings", exit 0: kubectl says "Object 'Kind' is missing".
     assertThatThrownBy(() -> Manifests.parse("values.yaml", "replicaCount: 2\nserviceAccount: {create: true}\n"))
-        .isInstanceOf(ManifestException.class).hasMessageStartingWith("values.yaml: ").hasMessageContaining("kind");
+        .isInstanceOf(ManifestException.class).hasMessageStartingWith("values.yaml:1: ").hasMessageContaining("kind");
     assertThatThrownBy(() -> Manifests.parse("empty.yaml", "--- {}\n--- {}\n")).isInstanceOf(ManifestException.class);
     // List items that are not objects were dropped without a word.
     assertThatThrownBy(() -> Manifests.parse("list.yaml", "apiVersion: v1\nkind: List\nitems: [just-a-string, {metadata: {name: x}}]\n"))
-        .isInstanceOf(ManifestException.class).hasMessageStartingWith("list.yaml: ");
+        .isInstanceOf(ManifestException.class).hasMessageStartingWith("list.yaml:3: ");
     assertThat(Manifests.parse("ok.yaml", "apiVersion: v1\nkind: List\nitems: [{kind: ServiceAccount, metadata: {name: x}}]\n"))
         .extracting(KubeObject::name).containsExactly("x");
   }

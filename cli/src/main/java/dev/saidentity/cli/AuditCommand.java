@@ -9,6 +9,7 @@ import dev.saidentity.audit.ManifestException;
 import dev.saidentity.audit.Manifests;
 import dev.saidentity.audit.Reports;
 import dev.saidentity.core.Severity;
+import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,17 +28,19 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Audit manifests (-f, repeatable: files or directories of YAML/JSON) or a live cluster (--cluster) for ServiceAccount",
-      "hygiene: SAI-001..SAI-012. Exit 1 when a finding reaches --fail-on, else 0. Exit 2 with one line naming the file: a missing",
-      "or unreadable file, broken YAML, a document over 3 MiB or 1,000,000 nodes (aliases counted) or 100 levels, duplicate keys,",
-      "input over 64 MiB in total, a directory with no manifest or with an entry that is not a regular file, or no object at all."
+      "Audit manifests (-f, repeatable: files or directories of YAML/JSON, - for standard input) or a live cluster (--cluster)",
+      "for ServiceAccount hygiene and RBAC: SAI-001..SAI-017. Exit 1 when a finding reaches --fail-on, else 0. Exit 2 with one",
+      "line naming the file (and line:column): a missing or unreadable file, broken YAML, an object over 3 MiB or 1,000,000 nodes",
+      "(aliases counted) or 100 levels, duplicate keys, input over 64 MiB or 100,000 objects, a directory with no manifest or",
+      "with an entry that is not a regular file, or no object at all. Notes on what was skipped on purpose (Helm charts,",
+      "kustomize patches, '..' entries of ConfigMap mounts) go to standard error."
     })
 final class AuditCommand implements Callable<Integer> {
 
   @Spec
   @Nullable CommandSpec spec;
 
-  @Option(names = {"-f", "--filename"}, paramLabel = "FILE_OR_DIR", description = "A manifest file or directory (repeatable).")
+  @Option(names = {"-f", "--filename"}, paramLabel = "FILE_OR_DIR", description = "A manifest file or directory, or - for standard input (repeatable).")
   List<Path> files = new ArrayList<>();
 
   @Option(names = "--cluster", description = "Audit the cluster of the kubeconfig (paged lists).")
@@ -46,7 +49,9 @@ final class AuditCommand implements Callable<Integer> {
   @Option(names = "--kubeconfig", paramLabel = "F", description = "The kubeconfig for --cluster (default: $KUBECONFIG, ~/.kube/config, in-cluster).")
   @Nullable Path kubeconfig;
 
-  @Option(names = {"-n", "--namespace"}, paramLabel = "NS", description = "Only this namespace (with --cluster; default: all).")
+  @Option(names = {"-n", "--namespace"}, paramLabel = "NS", description = {"With --cluster: only this namespace (default: all).",
+      "With -f: the namespace of objects that have none, as kubectl apply -n (default: unset; such objects are matched only with",
+      "objects of the same file)."})
   @Nullable String namespace;
 
   @Option(names = "--format", paramLabel = "FORMAT", description = "text, json or sarif (default: ${DEFAULT-VALUE}).", defaultValue = "text")
@@ -54,6 +59,9 @@ final class AuditCommand implements Callable<Integer> {
 
   @Option(names = "--fail-on", paramLabel = "SEVERITY", description = "info, warning or error (default: ${DEFAULT-VALUE}).", defaultValue = "error")
   String failOn = "error";
+
+  /** Standard input, for {@code -f -}. */
+  InputStream stdin = System.in;
 
   @Override
   public Integer call() {
@@ -87,9 +95,16 @@ final class AuditCommand implements Callable<Integer> {
         return Main.EXIT_USAGE;
       }
     } else {
+      if (namespace != null && namespace.isEmpty()) {
+        throw new ParameterException(s.commandLine(), "--namespace must not be empty");
+      }
       List<KubeObject> objects;
       try {
-        objects = Manifests.read(files);
+        Manifests.Read read = Manifests.read(files, stdin);
+        for (String note : read.notes()) {
+          s.commandLine().getErr().println("sa-identity audit: note: " + note);
+        }
+        objects = read.objects();
       } catch (ManifestException e) {
         s.commandLine().getErr().println(e.getMessage());
         return Main.EXIT_USAGE;
@@ -100,7 +115,7 @@ final class AuditCommand implements Callable<Integer> {
             + String.join(", ", files.stream().map(Path::toString).toList()) + "): nothing was audited");
         return Main.EXIT_USAGE;
       }
-      inv = Inventory.fromManifests(objects);
+      inv = namespace == null ? Inventory.fromManifests(objects) : Inventory.fromManifests(objects, namespace);
     }
     List<AuditFinding> findings = Auditor.audit(inv);
     switch (format) {

@@ -149,7 +149,9 @@ class WhoamiAuditDemoTest extends CliRunner {
         + "subjects: [{kind: ServiceAccount, name: ci, namespace: build}]\n");
     assertThat(run("audit", "-f", bad.toString(), "--format", "json")).isEqualTo(1);
     JsonObject f = JsonParser.parseString(out).getAsJsonObject().getAsJsonArray("findings").get(0).getAsJsonObject();
-    assertThat(f.keySet()).containsExactly("id", "severity", "resource", "message", "remedy");
+    assertThat(f.keySet()).containsExactly("id", "severity", "resource", "message", "remedy", "file", "line");
+    assertThat(f.get("file").getAsString()).isEqualTo(bad.toString());
+    assertThat(f.get("line").getAsInt()).isEqualTo(1);
     assertThat(f.get("id").getAsString()).isEqualTo("SAI-011");
     assertThat(f.getAsJsonObject("resource").toString()).isEqualTo("{\"kind\":\"ClusterRoleBinding\",\"namespace\":\"\",\"name\":\"x\"}");
     assertThat(run("audit", "-f", clean.toString(), "--format", "sarif")).isZero();

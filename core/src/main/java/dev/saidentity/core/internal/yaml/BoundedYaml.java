@@ -98,7 +98,23 @@ public final class BoundedYaml {
   private final int maxNodes;
   private final int maxDepth;
   private final long maxTotalNodes;
+  private final boolean itemsApart;
   private long totalNodes;
+
+  /**
+   * One loaded document.
+   *
+   * @param value the document's value (null for an empty document)
+   * @param line the 1-based line where its value starts (its first key, for a mapping)
+   * @param itemLines for a document whose root mapping has an {@code items} sequence and a loader
+   *     that measures items apart: the 1-based line where each item starts; else empty
+   */
+  public record Document(@Nullable Object value, int line, List<Integer> itemLines) {
+    /** Copies the item lines. */
+    public Document {
+      itemLines = List.copyOf(itemLines);
+    }
+  }
 
   /**
    * A loader with these limits.
@@ -110,6 +126,25 @@ public final class BoundedYaml {
    * @throws IllegalArgumentException when a limit is not positive
    */
   public BoundedYaml(int maxDocumentChars, int maxNodes, int maxDepth, long maxTotalNodes) {
+    this(maxDocumentChars, maxNodes, maxDepth, maxTotalNodes, false);
+  }
+
+  /**
+   * A loader with these limits that, with {@code itemsApart}, measures each element of a root
+   * mapping's {@code items} sequence (a Kubernetes {@code List}: one object each) against {@code
+   * maxDocumentChars} and {@code maxNodes} on its own, and the rest of that document without them:
+   * an export of many objects is read whatever its size, each object within the limits of one.
+   * {@code maxTotalNodes}, depth and the reader's own cap still bound the whole.
+   *
+   * @param maxDocumentChars characters of one document (with {@code itemsApart}: of one item, and of the rest)
+   * @param maxNodes nodes one document (item) may expand to
+   * @param maxDepth nesting levels of collections
+   * @param maxTotalNodes nodes all documents read by this instance may expand to
+   * @param itemsApart whether the items of a root {@code items} sequence are measured one by one
+   * @throws IllegalArgumentException when a limit is not positive
+   */
+  public BoundedYaml(int maxDocumentChars, int maxNodes, int maxDepth, long maxTotalNodes, boolean itemsApart) {
+    this.itemsApart = itemsApart;
     if (maxDocumentChars <= 0 || maxNodes <= 0 || maxDepth <= 0 || maxTotalNodes <= 0) {
       throw new IllegalArgumentException("YAML limits must be positive");
     }
@@ -147,6 +182,18 @@ public final class BoundedYaml {
    * @throws UncheckedIOException when the reader fails
    */
   public void read(Reader in, Consumer<@Nullable Object> each) {
+    readDocuments(in, d -> each.accept(d.value()));
+  }
+
+  /**
+   * Reads the documents of a stream one by one, as {@link #read(Reader, Consumer)} does, with the
+   * line where each starts (and where each item of a root {@code items} sequence starts, when this
+   * loader measures items apart).
+   *
+   * @throws YamlException when the stream is not YAML (or not valid UTF-8) or exceeds a limit
+   * @throws UncheckedIOException when the reader fails
+   */
+  public void readDocuments(Reader in, Consumer<Document> each) {
     LoaderOptions opts = new LoaderOptions();
     opts.setCodePointLimit(Integer.MAX_VALUE); // checked here, while reading: SnakeYAML checks only between tokens
     opts.setNestingDepthLimit(maxDepth + 10); // checked here, with a position
@@ -238,6 +285,8 @@ public final class BoundedYaml {
     @Nullable String key;
     boolean hasKey;
     boolean mergeNext;
+    /** The root mapping's items sequence, measured item by item. */
+    boolean listItems;
     long size = 1;
     int height = 1;
 
@@ -252,25 +301,31 @@ public final class BoundedYaml {
   private final class Load {
     private final Parser parser;
     private final Window window;
-    private final Consumer<@Nullable Object> each;
+    private final Consumer<Document> each;
+    private final List<Integer> itemLines = new ArrayList<>();
+    private @Nullable Mark itemStart;
+    private long itemsChars;
     private final Deque<Frame> stack = new ArrayDeque<>();
     private final Map<String, Anchored> anchors = new HashMap<>();
     private final Scalars scalars = new Scalars();
     private @Nullable Mark documentStart;
     private @Nullable Object root;
+    private int rootLine;
     private long rootSize;
     private boolean expanded;
 
-    Load(Parser parser, Window window, Consumer<@Nullable Object> each) {
+    Load(Parser parser, Window window, Consumer<Document> each) {
       this.parser = parser;
       this.window = window;
       this.each = each;
     }
 
     YamlException tooLarge() {
-      String reason = "a document is larger than " + maxDocumentChars + " characters"
-          + (maxDocumentChars == DEFAULT_MAX_DOCUMENT_CHARS ? " (the API server's limit is 3 MiB)" : "");
-      return documentStart == null ? new YamlException(reason, 1, 1) : at(documentStart, reason);
+      Mark item = itemStart;
+      String reason = (item != null ? "an item of the document's items" : "a document") + " is larger than " + maxDocumentChars
+          + " characters" + (maxDocumentChars == DEFAULT_MAX_DOCUMENT_CHARS ? " (the API server's limit is 3 MiB)" : "");
+      Mark m = item != null ? item : documentStart;
+      return m == null ? new YamlException(reason, 1, 1) : at(m, reason);
     }
 
     void run() {
@@ -286,7 +341,11 @@ public final class BoundedYaml {
             anchors.clear();
             root = null;
             rootSize = 0;
+            rootLine = 0;
             expanded = false;
+            itemLines.clear();
+            itemStart = null;
+            itemsChars = 0;
             break;
           case DocumentEnd:
             endDocument(ev);
@@ -315,7 +374,7 @@ public final class BoundedYaml {
 
     private void endDocument(Event ev) {
       Mark start = documentStart;
-      if (start != null && ev.getEndMark().getIndex() - start.getIndex() > maxDocumentChars) {
+      if (start != null && ev.getEndMark().getIndex() - start.getIndex() - itemsChars > maxDocumentChars) {
         throw tooLarge();
       }
       totalNodes += rootSize;
@@ -323,11 +382,16 @@ public final class BoundedYaml {
         throw at(start, "the documents expand to more than " + maxTotalNodes + " nodes in total");
       }
       Object doc = root;
+      int line = rootLine;
+      List<Integer> items = List.copyOf(itemLines);
       root = null;
+      rootLine = 0;
       anchors.clear();
+      itemLines.clear();
+      itemsChars = 0;
       documentStart = ev.getEndMark();
       window.documentStart = ev.getEndMark().getIndex();
-      each.accept(doc);
+      each.accept(new Document(doc, line > 0 ? line : start == null ? 1 : start.getLine() + 1, items));
     }
 
     private void scalar(ScalarEvent ev) {
@@ -351,7 +415,9 @@ public final class BoundedYaml {
       if (ev.getAnchor() != null) {
         anchors.put(ev.getAnchor(), new Anchored(value, size, 0, false, merge));
       }
+      startItem(ev.getStartMark());
       add(value, size, 0, false, merge, ev.getStartMark());
+      endScalarItem(ev.getStartMark(), ev.getEndMark());
     }
 
     private @Nullable Object construct(Tag tag, String text, Mark mark) {
@@ -399,7 +465,16 @@ public final class BoundedYaml {
           throw at(ev.getStartMark(), "nested deeper than " + maxDepth + " levels");
         }
       }
+      startItem(ev.getStartMark());
       add(a.value(), a.size(), a.height(), a.container(), a.mergeKey(), ev.getStartMark());
+      endScalarItem(ev.getStartMark(), ev.getEndMark());
+    }
+
+    private void endScalarItem(Mark start, Mark end) {
+      Frame top = stack.peek();
+      if (top != null && top.listItems) {
+        endItem(start, end);
+      }
     }
 
     private void open(CollectionStartEvent ev) {
@@ -415,7 +490,31 @@ public final class BoundedYaml {
       if (top != null && top.mapping && !top.hasKey && !top.mergeNext) {
         throw at(ev.getStartMark(), "a mapping key must be a scalar, not a " + (mapping ? "mapping" : "sequence"));
       }
-      stack.push(new Frame(mapping, ev.getStartMark(), ev.getAnchor()));
+      startItem(ev.getStartMark());
+      Frame f = new Frame(mapping, ev.getStartMark(), ev.getAnchor());
+      f.listItems = itemsApart && !mapping && top != null && stack.size() == 1 && top.mapping && top.hasKey && "items".equals(top.key);
+      stack.push(f);
+    }
+
+    /** A value starts at this mark: when it is an item of the root's items, it is measured from here. */
+    private void startItem(Mark mark) {
+      Frame top = stack.peek();
+      if (top != null && top.listItems) {
+        itemStart = mark;
+        itemLines.add(mark.getLine() + 1);
+        window.documentStart = mark.getIndex();
+      }
+    }
+
+    /** A value that started at {@code start} is complete at {@code end}: an item is checked against the size limit. */
+    private void endItem(Mark start, Mark end) {
+      long chars = end.getIndex() - start.getIndex();
+      if (chars > maxDocumentChars) {
+        throw tooLarge();
+      }
+      itemsChars += chars;
+      itemStart = null;
+      window.documentStart = end.getIndex();
     }
 
     private void close(Event ev) {
@@ -441,6 +540,10 @@ public final class BoundedYaml {
         anchors.put(f.anchor, new Anchored(value, f.size, f.height, true, false));
       }
       add(value, f.size, f.height, true, false, f.start);
+      Frame top = stack.peek();
+      if (top != null && top.listItems) {
+        endItem(f.start, ev.getEndMark());
+      }
     }
 
     /** Places a complete value: the document's root, a sequence item, a mapping key, a merge or a mapping value. */
@@ -448,7 +551,21 @@ public final class BoundedYaml {
       Frame f = stack.peek();
       if (f == null) {
         root = value;
-        rootSize = size;
+        rootSize += size;
+        rootLine = mark.getLine() + 1;
+        return;
+      }
+      if (f.listItems) {
+        // An item of a List: its own node budget (checked as it was built), counted in the total only.
+        f.items.add(value);
+        rootSize += size;
+        f.height = Math.max(f.height, height + 1);
+        if (size > maxNodes) {
+          throw at(mark, "an item expands to more than " + maxNodes + " nodes" + (expanded ? " (through aliases or merge keys)" : ""));
+        }
+        if (totalNodes + rootSize > maxTotalNodes) {
+          throw at(mark, "the documents expand to more than " + maxTotalNodes + " nodes in total");
+        }
         return;
       }
       if (!f.mapping) {
