@@ -295,7 +295,8 @@ final class FleetSimulation {
    * start; then one every refresh period less the mean jitter (4.5 s); a request due during the outage
    * fails and is retried after the provider's backoff at its mean (doubling from 1 s to 1 min, plus a
    * mean 10 % jitter) while the cached token is valid, and by the caller once a minute after it
-   * expired; the first attempt after the outage succeeds and the period restarts from it.
+   * expired; the first attempt after the outage succeeds, and the next refresh comes a mean eighth of a
+   * period early (drawn from the period's last quarter, to undo the synchrony of the recovery).
    *
    * @return {@code {successes, failures}}
    */
@@ -307,13 +308,17 @@ final class FleetSimulation {
       long periodMillis = refreshPeriodSeconds(p.lifetimeSeconds()) * 1000 - 4500 + 1;
       long t = p.startSecond() * 1000;
       long issued = -1;
+      boolean afterFailures = false;
       while (t < endMillis) {
         if (!outage.covers(t)) {
           successes++;
           issued = t;
-          t += periodMillis;
+          // after failures: drawn from the period's last quarter, at its mean 1/8 early
+          t += afterFailures ? periodMillis - periodMillis / 8 : periodMillis;
+          afterFailures = false;
           continue;
         }
+        afterFailures = true;
         // Due during the outage: retries by the timer while the token is valid, then by the caller each minute.
         long expiry = issued < 0 ? Long.MIN_VALUE : issued + p.lifetimeSeconds() * 1000;
         long callerPhase = Math.floorMod(p.startSecond() * 1000, 60_000);

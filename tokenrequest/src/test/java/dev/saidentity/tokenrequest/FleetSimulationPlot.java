@@ -10,6 +10,7 @@ import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.plot.IntervalMarker;
 import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.chart.plot.SeriesRenderingOrder;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.data.xy.XYSeries;
@@ -44,6 +45,8 @@ final class FleetSimulationPlot {
     renderer.setSeriesStroke(0, new BasicStroke(1.0f));
     renderer.setSeriesStroke(1, new BasicStroke(1.0f));
     plot.setRenderer(renderer);
+    plot.setSeriesRenderingOrder(SeriesRenderingOrder.FORWARD); // the failures over the total they are part of
+    plot.getDomainAxis().setRange(0, r.minutes / 60.0);
     IntervalMarker down = new IntervalMarker(outage.startSecond() / 3600.0, outage.endSecond() / 3600.0, new Color(255, 200, 0, 90));
     down.setLabel("API outage");
     plot.addDomainMarker(down);

@@ -98,12 +98,16 @@ class FleetSimulationTest {
     assertThat(FleetSimulation.percentile(r.window(STEADY_FROM, STEADY_TO), 99)).as("steady p99").isLessThan((long) (steadyMean * 1.5));
     // The recovery: with a backoff capped at 1 min plus 0-20 % jitter, every key still retrying comes
     // back within 72 s of the outage's end, and each key that expired during it with its caller's next
-    // call: one minute far above the steady rate, then back to it. The target of 3x is out of reach
-    // here (see the report); what holds is a bound, and no lasting storm.
+    // call: one minute far above the steady rate (the report says why 3x is out of reach for any
+    // policy here). What must hold: that minute stays under its bound, the rate is back to steady
+    // within 5 minutes, and the keys recovered together do not stay together: no echo of the burst
+    // one refresh period later (13.5x the steady mean with the kubelet's 9 s of jitter alone).
     long[] recovery = r.window(OUTAGE_END_MINUTE, OUTAGE_END_MINUTE + 60);
     assertThat(FleetSimulation.max(recovery) / steadyMean).as("recovery peak / steady mean").isLessThan(16);
     assertThat(FleetSimulation.mean(Arrays.copyOfRange(recovery, 5, 40))).as("back to the steady rate within 5 minutes")
         .isCloseTo(steadyMean, within(steadyMean * 0.15));
+    assertThat(FleetSimulation.max(r.window(OUTAGE_END_MINUTE + 5, r.minutes)) / steadyMean).as("no echo: later peak / steady mean")
+        .isLessThanOrEqualTo(2.5);
     assertThat(seconds).as("simulated in under a minute").isLessThan(60);
 
     String target = System.getProperty("fleet.plot", "target/fleet-simulation.png");
@@ -131,19 +135,18 @@ class FleetSimulationTest {
     System.out.println(summary("HTTP, 200", http, pods, sim));
 
     assertPolicyHeld(http, pods, sim, 0.05);
-    // The same fleet, the same jitter draws: the same successful requests, minute by minute, outside
-    // the outage and its recovery (where the backoff's own random jitter differs between runs).
-    long[] a = inProcess.requests.clone();
-    long[] b = http.requests.clone();
-    for (int m = (int) (OUTAGE.startSecond() / 60); m < OUTAGE_END_MINUTE + 5; m++) {
-      a[m] = 0;
-      b[m] = 0;
-    }
+    // The same fleet, the same jitter draws: the same requests, minute by minute, until the outage
+    // (after it, the backoff's and the recovery's own random draws differ between runs).
+    int outageStart = (int) (OUTAGE.startSecond() / 60);
     long differing = 0;
-    for (int m = 0; m < a.length; m++) {
-      differing += Math.abs(a[m] - b[m]);
+    for (int m = 0; m < outageStart; m++) {
+      differing += Math.abs(inProcess.requests[m] - http.requests[m]);
     }
-    assertThat((double) differing).as("requests in other minutes that differ").isLessThanOrEqualTo(Arrays.stream(a).sum() * 0.02);
+    assertThat((double) differing).as("requests before the outage that differ")
+        .isLessThanOrEqualTo(Arrays.stream(inProcess.requests, 0, outageStart).sum() * 0.01);
+    long after = Arrays.stream(inProcess.requests, OUTAGE_END_MINUTE, inProcess.minutes).sum();
+    assertThat((double) Arrays.stream(http.requests, OUTAGE_END_MINUTE, http.minutes).sum()).as("requests after the outage")
+        .isCloseTo(after, within(after * 0.03));
     assertThat((double) http.total()).isCloseTo(inProcess.total(), within(inProcess.total() * 0.02));
     assertThat((double) http.totalFailures()).isCloseTo(inProcess.totalFailures(), within(inProcess.totalFailures() * 0.15));
   }
