@@ -66,7 +66,7 @@ class LauncherIT {
   @Test
   void launcher_answersAsJavaJarDoes_withTheArchiveMapped() throws Exception {
     Path launcher = TARGET.resolve("sa-identity");
-    assertThat(TARGET.resolve("sa-identity.jsa")).isRegularFile();
+    assumeTrue(Files.isRegularFile(TARGET.resolve("sa-identity.jsa")), "the archive was made (not -Dcds.skip=true)");
     Result r = run(launcher, Map.of(), VALIDATE);
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.err()).isEmpty();
@@ -77,6 +77,7 @@ class LauncherIT {
   @Test
   void launcher_withoutAFittingArchive_stillAnswers_silently() throws Exception {
     Path dir = Files.createDirectories(tmp.resolve("copy"));
+    assumeTrue(Files.isRegularFile(TARGET.resolve("sa-identity.jsa")), "the archive was made (not -Dcds.skip=true)");
     for (String f : List.of("sa-identity", "sa-identity.jar", "sa-identity.jsa")) {
       Files.copy(TARGET.resolve(f), dir.resolve(f), StandardCopyOption.COPY_ATTRIBUTES);
     }
