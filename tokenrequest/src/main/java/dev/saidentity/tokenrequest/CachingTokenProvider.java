@@ -43,7 +43,10 @@ import org.slf4j.LoggerFactory;
  * the timer is late; one request in flight per key however many callers. When a refresh fails the
  * cached token is served until it expires, and the refresh is retried with exponential backoff and
  * jitter (at least the server's {@code Retry-After}); a token that arrives already due for refresh
- * (clock skew) is served while valid and refreshed with the same backoff, never in a tight loop.
+ * (clock skew) is served while valid and refreshed with the same backoff, never in a tight loop. A
+ * token obtained after failed requests is next refreshed at a random point in the last quarter before
+ * the kubelet's time (60–80 % of a short lifetime), so that keys that recover together from an outage
+ * do not stay together.
  * Expired entries, and those whose requests failed before any token, are purged every minute.
  *
  * <p>Never an expired token: every hit compares the clock with the cached token's refresh time
