@@ -1,6 +1,7 @@
 package dev.saidentity.cli;
 
 import java.io.PrintWriter;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -16,10 +17,12 @@ import picocli.CommandLine.Command;
     name = "sa-identity",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
-    description = "Kubernetes ServiceAccount identity: decode, validate, request and review tokens; self-check, audit; a fake cluster.",
-    subcommands = {DemoCommand.class, DecodeCommand.class, ValidateCommand.class, TokenCommand.class, ReviewCommand.class, WhoamiCommand.class,
-        AuditCommand.class, FakeClusterCommand.class, CommandLine.HelpCommand.class})
+    description = "Kubernetes ServiceAccount identity: decode, validate, request and review tokens; self-check, audit; a fake cluster.")
 public final class Main {
+
+  /** The subcommands, in the order the help lists them. */
+  static final List<String> SUBCOMMANDS =
+      List.of("demo", "decode", "validate", "token", "review", "whoami", "audit", "fake-cluster", "help");
 
   /** Exit code of a refused or undecodable token. */
   static final int EXIT_INVALID = 1;
@@ -35,7 +38,42 @@ public final class Main {
 
   /** Runs the CLI with the given output streams and returns the exit code (for embedding and tests). */
   public static int run(String[] args, PrintWriter out, PrintWriter err) {
-    return execute(new CommandLine(new Main()), args, out, err);
+    return execute(commandLine(args), args, out, err);
+  }
+
+  /**
+   * The command line for {@code args}: when they name a subcommand, only that one is built, so a
+   * one-shot {@code decode} never loads (nor has picocli reflect on) the classes of {@code audit},
+   * {@code whoami} or {@code fake-cluster}; anything else ({@code --help}, {@code help}, no or an
+   * unknown command) gets all of them for the usage text and picocli's suggestions.
+   */
+  static CommandLine commandLine(String[] args) {
+    CommandLine cl = new CommandLine(new Main());
+    String first = args.length == 0 ? "" : args[0];
+    if (!first.equals("help") && SUBCOMMANDS.contains(first)) {
+      cl.addSubcommand(subcommand(first));
+    } else {
+      for (String name : SUBCOMMANDS) {
+        cl.addSubcommand(subcommand(name));
+      }
+    }
+    return cl;
+  }
+
+  /** A new instance of the named subcommand (a switch: no reflection, no lambda bootstrap). */
+  static Object subcommand(String name) {
+    switch (name) {
+      case "demo": return new DemoCommand();
+      case "decode": return new DecodeCommand();
+      case "validate": return new ValidateCommand();
+      case "token": return new TokenCommand();
+      case "review": return new ReviewCommand();
+      case "whoami": return new WhoamiCommand();
+      case "audit": return new AuditCommand();
+      case "fake-cluster": return new FakeClusterCommand();
+      case "help": return new CommandLine.HelpCommand();
+      default: throw new IllegalArgumentException("no subcommand " + name);
+    }
   }
 
   /** Runs a command line with the CLI's handlers: usage errors, unmapped failures and JVM errors each become one line. */

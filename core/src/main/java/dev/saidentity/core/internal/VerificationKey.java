@@ -29,8 +29,13 @@ public final class VerificationKey {
   public final @Nullable Alg alg;
   final boolean ec;
   final int curveBits;
-  /** The same key in BouncyCastle's form, when BouncyCastle verifies ES signatures here. */
-  final @Nullable PublicKey bcKey;
+  /**
+   * The same key in BouncyCastle's form ({@link #NO_BC_KEY} when BouncyCastle does not verify ES
+   * signatures here), made on the first ES verification so that loading a key never loads BouncyCastle.
+   */
+  private volatile @Nullable Object bcKey;
+
+  private static final Object NO_BC_KEY = new Object();
 
   public VerificationKey(PublicKey key, @Nullable String declaredKid) {
     this(key, declaredKid, null);
@@ -56,7 +61,6 @@ public final class VerificationKey {
     this.declaredKid = declaredKid == null || declaredKid.isEmpty() ? null : declaredKid;
     this.ec = key instanceof ECPublicKey;
     this.curveBits = ec ? ((ECPublicKey) key).getParams().getCurve().getField().getFieldSize() : 0;
-    this.bcKey = ec ? Verifier.toBouncyCastle(key) : null;
     if (alg != null && !compatibleWithKeyType(alg)) {
       throw new IllegalArgumentException("alg " + alg + " cannot be verified with " + describe(key));
     }
@@ -83,6 +87,18 @@ public final class VerificationKey {
 
   public boolean matches(String kid) {
     return kid.equals(derivedKid) || kid.equals(declaredKid);
+  }
+
+  /** This EC key in BouncyCastle's form, or null when BouncyCastle is not used (or this is not an EC key). */
+  @Nullable PublicKey bcKey() {
+    Object k = bcKey;
+    if (k == null) {
+      // Racing threads compute equal keys; either write is fine.
+      PublicKey converted = ec ? Verifier.toBouncyCastle(key) : null;
+      k = converted == null ? NO_BC_KEY : converted;
+      bcKey = k;
+    }
+    return k == NO_BC_KEY ? null : (PublicKey) k;
   }
 
   /** Whether this key verifies {@code alg}: the key type must allow it, and a declared alg must be it. */

@@ -19,17 +19,25 @@ import org.slf4j.LoggerFactory;
  * CVE-2022-21449 forgeries before they reach the provider). When BouncyCastle's provider is on the
  * class path it verifies ES signatures (its custom-curve arithmetic is many times faster than the
  * JDK's); set the system property {@code saidentity.bouncycastle=false} to keep the JDK's.
+ * BouncyCastle is loaded on the first ES key, never for RSA alone: its provider is some 2,000 classes,
+ * most of a one-shot command's start-up.
  */
 public final class Verifier {
 
   private static final Logger LOG = LoggerFactory.getLogger(Verifier.class);
   private static final Alg[] ALGS = Alg.values();
-  private static final @Nullable Provider BC = loadBouncyCastle();
 
   private static final ThreadLocal<Signature[]> JDK = ThreadLocal.withInitial(() -> new Signature[ALGS.length]);
   private static final ThreadLocal<Signature[]> BCS = ThreadLocal.withInitial(() -> new Signature[ALGS.length]);
 
   private Verifier() {}
+
+  /** Loads BouncyCastle when first read (the holder idiom): only an ES key reads it. */
+  private static final class Bc {
+    static final @Nullable Provider PROVIDER = loadBouncyCastle();
+
+    private Bc() {}
+  }
 
   private static @Nullable Provider loadBouncyCastle() {
     if ("false".equalsIgnoreCase(System.getProperty("saidentity.bouncycastle"))) {
@@ -45,17 +53,18 @@ public final class Verifier {
     }
   }
 
-  /** Whether BouncyCastle verifies ES signatures in this JVM. */
+  /** Whether BouncyCastle verifies ES signatures in this JVM (loading it if it is not loaded yet). */
   public static boolean bouncyCastleActive() {
-    return BC != null;
+    return Bc.PROVIDER != null;
   }
 
   static @Nullable PublicKey toBouncyCastle(PublicKey key) {
-    if (BC == null) {
+    Provider bc = Bc.PROVIDER;
+    if (bc == null) {
       return null;
     }
     try {
-      return KeyFactory.getInstance("EC", BC).generatePublic(new X509EncodedKeySpec(key.getEncoded()));
+      return KeyFactory.getInstance("EC", bc).generatePublic(new X509EncodedKeySpec(key.getEncoded()));
     } catch (GeneralSecurityException | RuntimeException e) {
       return null;
     }
@@ -72,9 +81,10 @@ public final class Verifier {
     }
     try {
       Signature s;
-      if (alg.ec && k.bcKey != null) {
-        s = signature(BCS.get(), alg, BC);
-        s.initVerify(k.bcKey);
+      PublicKey bcKey = alg.ec ? k.bcKey() : null;
+      if (bcKey != null) {
+        s = signature(BCS.get(), alg, Bc.PROVIDER);
+        s.initVerify(bcKey);
       } else {
         s = signature(JDK.get(), alg, null);
         s.initVerify(k.key);
