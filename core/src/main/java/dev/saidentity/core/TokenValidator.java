@@ -236,7 +236,7 @@ public final class TokenValidator {
 
     VerificationKey verifiedBy = verify(parsed, alg, now);
 
-    if (u.kind() == TokenKind.PROJECTED && u.exp == null) {
+    if (u.kind() == TokenKind.PROJECTED && u.exp() == null) {
       throw new Failure(Reason.MISSING_CLAIM, "exp claim is missing", "a projected token must carry exp");
     }
     List<String> auds = audiences(u);
@@ -332,17 +332,20 @@ public final class TokenValidator {
     if (u.kind() == TokenKind.LEGACY) {
       return;
     }
-    if (u.nbf != null && now.plus(leeway).isBefore(u.nbf)) {
+    Instant nbf = u.nbf();
+    if (nbf != null && now.plus(leeway).isBefore(nbf)) {
       throw new Failure(Reason.NOT_YET_VALID, "service account token is not valid yet",
-          "now " + now + " is before nbf " + u.nbf + " minus leeway " + leeway.toSeconds() + "s");
+          "now " + now + " is before nbf " + nbf + " minus leeway " + leeway.toSeconds() + "s");
     }
-    if (u.exp != null && now.minus(leeway).isAfter(u.exp)) {
+    Instant exp = u.exp();
+    if (exp != null && now.minus(leeway).isAfter(exp)) {
       throw new Failure(Reason.EXPIRED, "service account token has expired",
-          "now " + now + " is after exp " + u.exp + " plus leeway " + leeway.toSeconds() + "s");
+          "now " + now + " is after exp " + exp + " plus leeway " + leeway.toSeconds() + "s");
     }
-    if (u.iat != null && now.plus(leeway).isBefore(u.iat)) {
+    Instant iat = u.iat();
+    if (iat != null && now.plus(leeway).isBefore(iat)) {
       throw new Failure(Reason.ISSUED_IN_FUTURE, "service account token is issued in the future",
-          "now " + now + " is before iat " + u.iat + " minus leeway " + leeway.toSeconds() + "s");
+          "now " + now + " is before iat " + iat + " minus leeway " + leeway.toSeconds() + "s");
     }
   }
 
@@ -357,7 +360,7 @@ public final class TokenValidator {
   private void evict(Map<CacheKey, Cached> c, Instant now) {
     Iterator<Cached> it = c.values().iterator();
     while (it.hasNext()) {
-      Instant exp = it.next().token.claims().exp;
+      Instant exp = it.next().token.claims().exp();
       if (exp != null && now.minus(leeway).isAfter(exp)) {
         it.remove();
       }

@@ -1,32 +1,27 @@
 package dev.saidentity.core.internal;
 
 import dev.saidentity.core.TokenValidationException.Reason;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 
 /**
- * A compact JWS split and decoded: header, claims, the signing input and the signature. Parsing
- * checks structure and JSON types only; it proves nothing about the signature.
+ * A compact JWS split and decoded in one pass: each segment's base64url is decoded straight from the
+ * token's characters, and the header and claims are read straight from those bytes. Parsing checks
+ * structure and JSON types only; it proves nothing about the signature.
  */
 public final class ParsedToken {
 
   /** Tokens longer than this are refused before any parsing. */
   public static final int MAX_LENGTH = 64 * 1024;
 
-  private static final Base64.Decoder B64 = Base64.getUrlDecoder();
-
   public final String token;
-  /** The token as ASCII bytes; the signing input is {@code bytes[0, signingInputLength)}. */
-  public final byte[] bytes;
+  /** The signing input is {@code token[0, signingInputLength)} (header and payload with their dot). */
   public final int signingInputLength;
   public final byte[] signature;
   public final Header header;
   public final Claims claims;
 
-  private ParsedToken(String token, byte[] bytes, int signingInputLength, byte[] signature, Header header, Claims claims) {
+  private ParsedToken(String token, int signingInputLength, byte[] signature, Header header, Claims claims) {
     this.token = token;
-    this.bytes = bytes;
     this.signingInputLength = signingInputLength;
     this.signature = signature;
     this.header = header;
@@ -57,19 +52,27 @@ public final class ParsedToken {
     if (dot1 < 0 || dot2 < 0 || token.indexOf('.', dot2 + 1) >= 0) {
       throw Failure.malformed("a compact JWS has exactly 3 dot-separated segments, this has " + segments(token));
     }
-    byte[] bytes = token.getBytes(StandardCharsets.ISO_8859_1);
-    byte[] headerJson = decode(bytes, 0, dot1, "header");
-    byte[] payloadJson = decode(bytes, dot1 + 1, dot2, "payload");
-    byte[] signature = decode(bytes, dot2 + 1, bytes.length, "signature");
-    Header header = Json.parseHeader(new String(headerJson, StandardCharsets.UTF_8));
+    // Every segment is checked before any JSON is read, in order, as before.
+    byte[] headerJson = decode(token, 0, dot1, "header");
+    byte[] payloadJson = decode(token, dot1 + 1, dot2, "payload");
+    byte[] signature = decode(token, dot2 + 1, token.length(), "signature");
+    Header header = Json.parseHeader(headerJson);
     if (header.alg == null) {
       throw new Failure(Reason.MALFORMED, "malformed token", "the header has no alg");
     }
     if (header.crit) {
       throw Failure.malformed("the header lists critical extensions (crit), none of which is supported");
     }
-    Claims claims = Json.parseClaims(new String(payloadJson, StandardCharsets.UTF_8));
-    return new ParsedToken(token, bytes, dot2, signature, header, claims);
+    Claims claims = Json.parseClaims(payloadJson);
+    return new ParsedToken(token, dot2, signature, header, claims);
+  }
+
+  /**
+   * The signing input as the ASCII bytes the signature covers, in a new array of the whole token
+   * (the signing input is its first {@link #signingInputLength} bytes). Made only for verification.
+   */
+  public byte[] bytes() {
+    return token.getBytes(StandardCharsets.ISO_8859_1);
   }
 
   private static int segments(String token) {
@@ -82,23 +85,13 @@ public final class ParsedToken {
     return n;
   }
 
-  private static byte[] decode(byte[] bytes, int from, int to, String part) {
-    for (int i = from; i < to; i++) {
-      byte b = bytes[i];
-      if (!((b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') || (b >= '0' && b <= '9') || b == '-' || b == '_')) {
-        throw Failure.malformed("the " + part + " segment is not unpadded base64url");
-      }
+  private static byte[] decode(String token, int from, int to, String part) {
+    byte[] out = Base64Url.decode(token, from, to);
+    if (out == null) {
+      throw Failure.malformed(Base64Url.fault(token, from, to) == Base64Url.Fault.IMPOSSIBLE_LENGTH
+          ? "the " + part + " segment has an impossible base64url length"
+          : "the " + part + " segment is not unpadded base64url");
     }
-    if ((to - from) % 4 == 1) {
-      throw Failure.malformed("the " + part + " segment has an impossible base64url length");
-    }
-    try {
-      ByteBuffer out = B64.decode(ByteBuffer.wrap(bytes, from, to - from));
-      byte[] a = new byte[out.remaining()];
-      out.get(a);
-      return a;
-    } catch (IllegalArgumentException e) {
-      throw Failure.malformed("the " + part + " segment is not unpadded base64url");
-    }
+    return out;
   }
 }

@@ -82,7 +82,7 @@ public final class Verifier {
           s.setParameter(alg.pss);
         }
       }
-      s.update(t.bytes, 0, t.signingInputLength);
+      s.update(t.bytes(), 0, t.signingInputLength);
       return s.verify(sig);
     } catch (GeneralSecurityException | RuntimeException e) {
       return false;
