@@ -2,7 +2,6 @@ package dev.saidentity.core.internal;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
@@ -85,16 +84,19 @@ public final class Json {
   private long date;
   /** The result of the last {@link #truncatedLong(byte[], int, int)}. */
   private long truncated;
+  /** Set by {@link #plainRun(int)} when it passes a byte of a multi-byte UTF-8 sequence. */
+  private boolean nonAscii;
 
-  private Json(byte[] in, String part) {
+  private Json(byte[] in, int from, int to, String part) {
     this.in = in;
-    this.end = in.length;
+    this.pos = from;
+    this.end = to;
     this.part = part;
   }
 
-  /** The header members sa-identity reads. @throws Failure MALFORMED */
-  public static Header parseHeader(byte[] json) {
-    Json r = new Json(json, "header");
+  /** The header members sa-identity reads, from the UTF-8 JSON {@code in[from, to)}. @throws Failure MALFORMED */
+  public static Header parseHeader(byte[] in, int from, int to) {
+    Json r = new Json(in, from, to, "header");
     Header h = new Header();
     r.beginTop();
     if (r.firstMember()) {
@@ -123,9 +125,9 @@ public final class Json {
     return h;
   }
 
-  /** The claims sa-identity reads. @throws Failure MALFORMED */
-  public static Claims parseClaims(byte[] json) {
-    Json r = new Json(json, "payload");
+  /** The claims sa-identity reads, from the UTF-8 JSON {@code in[from, to)}. @throws Failure MALFORMED */
+  public static Claims parseClaims(byte[] in, int from, int to) {
+    Json r = new Json(in, from, to, "payload");
     Claims c = new Claims();
     r.beginTop();
     if (r.firstMember()) {
@@ -340,6 +342,9 @@ public final class Json {
     }
     int from = pos;
     pos = literalEnd;
+    if (plainInteger(from, literalEnd)) {
+      return true;
+    }
     if (!truncatedLong(in, from, literalEnd)) {
       throw Failure.malformed("claim " + what + " is out of range for a NumericDate");
     }
@@ -495,17 +500,17 @@ public final class Json {
     if (i < end && in[i] == '0') {
       i++;
     } else {
-      i = digits(i, true);
+      i = digits(i);
     }
     if (i < end && in[i] == '.') {
-      i = digits(i + 1, true);
+      i = digits(i + 1);
     }
     if (i < end && (in[i] == 'e' || in[i] == 'E')) {
       i++;
       if (i < end && (in[i] == '+' || in[i] == '-')) {
         i++;
       }
-      i = digits(i, true);
+      i = digits(i);
     }
     if (i - from > MAX_NUMBER_CHARS) {
       throw invalid();
@@ -513,12 +518,14 @@ public final class Json {
     return delimited(i);
   }
 
-  private int digits(int from, boolean required) {
+  /** The end of the one or more digits at {@code from}. */
+  private int digits(int from) {
+    byte[] in = this.in;
     int i = from;
     while (i < end && in[i] >= '0' && in[i] <= '9') {
       i++;
     }
-    if (required && i == from) {
+    if (i == from) {
       throw invalid();
     }
     return i;
@@ -578,13 +585,20 @@ public final class Json {
   }
 
   private void skipWhitespace() {
-    while (pos < end) {
-      byte b = in[pos];
-      if (b != ' ' && b != '\n' && b != '\r' && b != '\t') {
-        return;
-      }
-      pos++;
+    if (pos < end && in[pos] > ' ') {
+      return; // compact JSON, the usual case
     }
+    // Locals, not fields, in the loops that run over many bytes: the JIT keeps them in registers.
+    byte[] in = this.in;
+    int p = pos;
+    while (p < end) {
+      byte b = in[p];
+      if (b != ' ' && b != '\n' && b != '\r' && b != '\t') {
+        break;
+      }
+      p++;
+    }
+    pos = p;
   }
 
   // --- strings ---------------------------------------------------------------------------------
@@ -595,19 +609,57 @@ public final class Json {
    */
   private boolean scanString() {
     boolean plain = true;
-    while (pos < end) {
-      byte b = in[pos++];
-      if (b == '"') {
-        return plain;
-      }
-      if (b == '\\') {
-        plain = false;
-        escape();
-      } else if (b >= 0 && b < 0x20) {
+    int p = pos;
+    while (true) {
+      p = plainRun(p);
+      if (p == end) {
         throw invalid();
       }
+      byte b = in[p++];
+      if (b == '"') {
+        pos = p;
+        return plain;
+      }
+      if (b != '\\') {
+        throw invalid(); // a control character
+      }
+      plain = false;
+      pos = p;
+      escape();
+      p = pos;
     }
-    throw invalid();
+  }
+
+  /** The bytes that end a plain run in a string body: quote, backslash and the control characters. */
+  private static final boolean[] STRING_STOP = new boolean[256];
+
+  static {
+    for (int b = 0; b < 0x20; b++) {
+      STRING_STOP[b] = true;
+    }
+    STRING_STOP['"'] = true;
+    STRING_STOP['\\'] = true;
+  }
+
+  /**
+   * The index of the first quote, backslash or control character at or after {@code p} in a string
+   * body, or the end; notes in {@link #nonAscii} whether it passed a byte of a multi-byte character.
+   */
+  private int plainRun(int p) {
+    byte[] in = this.in;
+    int high = 0;
+    while (p < end) {
+      byte b = in[p];
+      if (STRING_STOP[b & 0xff]) {
+        break;
+      }
+      high |= b;
+      p++;
+    }
+    if (high < 0) {
+      nonAscii = true;
+    }
+    return p;
   }
 
   /** Checks the escape after a backslash (pos is after the backslash) and returns its character. */
@@ -650,29 +702,18 @@ public final class Json {
   }
 
   /** The string at pos (its opening quote), consumed. */
+  @SuppressWarnings("deprecation") // String(byte[], int, int, int): exact for ASCII, and small enough to inline
   private String readString() {
-    int from = ++pos;
-    boolean ascii = true;
-    while (pos < end) {
-      byte b = in[pos];
-      if (b == '"') {
-        pos++;
-        return new String(in, from, pos - 1 - from, ascii ? StandardCharsets.ISO_8859_1 : StandardCharsets.UTF_8);
-      }
-      if (b == '\\') {
-        pos = from;
-        scanString();
-        return unescape(from, pos - 1);
-      }
-      if (b < 0x20) {
-        if (b >= 0) {
-          throw invalid();
-        }
-        ascii = false;
-      }
-      pos++;
+    int from = pos + 1;
+    nonAscii = false;
+    int p = plainRun(from);
+    if (p < end && in[p] == '"') {
+      pos = p + 1;
+      return nonAscii ? new String(in, from, p - from, StandardCharsets.UTF_8) : new String(in, 0, from, p - from);
     }
-    throw invalid();
+    pos = from;
+    scanString(); // an escape, or a refusal
+    return unescape(from, pos - 1);
   }
 
   /** The text of the already checked string body {@code in[from, to)}, escapes resolved. */
@@ -701,6 +742,26 @@ public final class Json {
   /** Exponents beyond this cannot bring any literal that fits in a token into or out of range. */
   private static final int EXPONENT_SATURATION = 1_000_000_000;
 
+  /** The common case, into {@link #date}: a plain integer of at most 18 digits, which cannot overflow. */
+  private boolean plainInteger(int from, int to) {
+    byte[] in = this.in;
+    boolean negative = in[from] == '-';
+    int i = negative ? from + 1 : from;
+    if (to - i > 18) {
+      return false;
+    }
+    long v = 0;
+    for (; i < to; i++) {
+      int d = in[i] - '0';
+      if (d < 0 || d > 9) {
+        return false;
+      }
+      v = v * 10 + d;
+    }
+    date = negative ? -v : v;
+    return true;
+  }
+
   /**
    * The JSON number literal {@code s[from, to)} (already checked) truncated toward zero into {@link
    * #truncated}; false when it is out of the long range. The range is decided from the literal's
@@ -716,17 +777,10 @@ public final class Json {
       i++;
     }
     int intStart = i;
-    long plain = 0;
     while (i < to && s[i] >= '0' && s[i] <= '9') {
-      plain = plain * 10 + (s[i] - '0');
       i++;
     }
     int intEnd = i;
-    if (intEnd == to && intEnd - intStart <= 18) {
-      // The common case: a plain integer of at most 18 digits cannot overflow.
-      truncated = negative ? -plain : plain;
-      return true;
-    }
     int fracStart = intEnd;
     int fracEnd = intEnd;
     if (i < to && s[i] == '.') {
@@ -830,24 +884,44 @@ public final class Json {
   private static final class Names {
     final String[] strings;
     final byte[][] bytes;
+    /** Index + 1 of the name in each slot of {@link #slot}; 0 for none. */
+    final int[] table = new int[64];
 
     Names(String... names) {
       this.strings = names;
       this.bytes = new byte[names.length][];
       for (int i = 0; i < names.length; i++) {
         bytes[i] = names[i].getBytes(StandardCharsets.US_ASCII);
+        int slot = slot(bytes[i], 0, bytes[i].length);
+        if (table[slot] != 0) {
+          throw new IllegalStateException(names[i] + " and " + names[table[slot] - 1] + " share a slot");
+        }
+        table[slot] = i + 1;
       }
     }
 
+    /** A hash of length, first and last byte that separates the names of each set (checked above). */
+    private static int slot(byte[] in, int from, int to) {
+      return ((to - from) * 7 + in[from] * 3 + in[to - 1]) & 63;
+    }
+
+    /** The index of the name {@code in[from, to)}, or -1: only the one candidate of its slot is compared. */
     int find(byte[] in, int from, int to) {
       int n = to - from;
-      for (int i = 0; i < bytes.length; i++) {
-        byte[] b = bytes[i];
-        if (b.length == n && b[0] == in[from] && Arrays.equals(b, 0, n, in, from, to)) {
-          return i;
+      if (n == 0) {
+        return -1;
+      }
+      int i = table[slot(in, from, to)] - 1;
+      if (i < 0 || bytes[i].length != n) {
+        return -1;
+      }
+      byte[] name = bytes[i];
+      for (int k = 0; k < n; k++) {
+        if (name[k] != in[from + k]) {
+          return -1;
         }
       }
-      return -1;
+      return i;
     }
 
     int find(String name) {

@@ -66,7 +66,8 @@ public final class Verifier {
     if (!k.compatible(alg)) {
       return false;
     }
-    byte[] sig = t.signature;
+    byte[] bytes = t.bytes();
+    byte[] sig = t.signature(bytes);
     if (alg.ec && !validEcSignature(sig, alg, (ECPublicKey) k.key)) {
       return false;
     }
@@ -82,7 +83,7 @@ public final class Verifier {
           s.setParameter(alg.pss);
         }
       }
-      s.update(t.bytes(), 0, t.signingInputLength);
+      s.update(bytes, 0, t.signingInputLength);
       return s.verify(sig);
     } catch (GeneralSecurityException | RuntimeException e) {
       return false;

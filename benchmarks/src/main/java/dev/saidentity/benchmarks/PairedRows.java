@@ -1,0 +1,138 @@
+package dev.saidentity.benchmarks;
+
+import com.google.gson.JsonParser;
+import dev.saidentity.core.KeySource;
+import dev.saidentity.core.TokenValidator;
+import dev.saidentity.core.UnverifiedToken;
+import dev.saidentity.core.internal.BoundedCache;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.security.Signature;
+import java.util.Base64;
+import java.util.function.Predicate;
+
+/** The rows {@link Paired} measures; each checks in setup that both paths do what their names say. */
+final class PairedRows {
+
+  private PairedRows() {}
+
+  static Paired.Row rs256() throws Exception {
+    KeyPair keys = BenchTokens.rsa();
+    String token = BenchTokens.token("RS256", keys);
+    byte[][] parts = BenchTokens.split(token);
+    Signature bare = Signature.getInstance("SHA256withRSA");
+    TokenValidator uncached = TokenValidator.builder().issuer(BenchTokens.ISSUER).keys(KeySource.of(keys.getPublic()))
+        .cacheSize(0).build();
+    Paired.Op verify = () -> {
+      bare.initVerify(keys.getPublic());
+      bare.update(parts[0]);
+      return bare.verify(parts[1]) ? 1 : 0;
+    };
+    Paired.Op validate = () -> uncached.tryValidate(token).isValid() ? 1 : 0;
+    requireOne(verify, validate);
+    return new Paired.Row("rs256", "bareRs256Verify", verify, "saIdentityUncached", validate, 0.95, ">= 0.95x");
+  }
+
+  static Paired.Row decode() throws Exception {
+    String token = BenchTokens.token("RS256", BenchTokens.rsa());
+    Paired.Op gson = () -> gsonTreeParse(token);
+    Paired.Op decode = () -> UnverifiedToken.decode(token).kind().ordinal() + 1;
+    requireOne(() -> gson.run() > 0 ? 1 : 0, () -> decode.run() > 0 ? 1 : 0);
+    return new Paired.Row("decode", "gsonTreeParse", gson, "saIdentityDecode", decode, 1.5, ">= 1.5x");
+  }
+
+  /**
+   * The baseline of decoding: what a caller would write with Gson, and less than {@link
+   * UnverifiedToken#decode(String)} does (no signature segment, no bounds, no checks): split at the
+   * dots, base64url-decode header and payload, and parse each into a Gson tree.
+   */
+  static int gsonTreeParse(String token) {
+    int dot1 = token.indexOf('.');
+    int dot2 = token.indexOf('.', dot1 + 1);
+    Base64.Decoder b64 = Base64.getUrlDecoder();
+    String header = new String(b64.decode(token.substring(0, dot1)), StandardCharsets.UTF_8);
+    String payload = new String(b64.decode(token.substring(dot1 + 1, dot2)), StandardCharsets.UTF_8);
+    return JsonParser.parseString(header).getAsJsonObject().size() + JsonParser.parseString(payload).getAsJsonObject().size();
+  }
+
+  static final int CACHE_SIZE = 10_000;
+  static final int DISTINCT = 100_000;
+  private static final Predicate<Object> NEVER_EXPENDABLE = v -> false;
+
+  /** Keys shaped like tokens' ends (the validator hashes a token over its last 32 characters). */
+  static String[] cacheKeys(int n) {
+    String[] keys = new String[n];
+    for (int i = 0; i < n; i++) {
+      keys[i] = "eyJhbGciOiJSUzI1NiJ9." + Integer.toHexString(i * 0x9E3779B1) + "-" + i + "-signature-end-0123456789";
+      keys[i].hashCode();
+    }
+    return keys;
+  }
+
+  static Paired.Row cache() {
+    String[] keys = cacheKeys(DISTINCT);
+    Object value = new Object();
+    BoundedCache<String, Object> resident = new BoundedCache<>(CACHE_SIZE);
+    for (int i = 0; i < CACHE_SIZE; i++) {
+      resident.put(keys[i], value, NEVER_EXPENDABLE);
+    }
+    BoundedCache<String, Object> cycling = new BoundedCache<>(CACHE_SIZE);
+    int[] next = new int[2];
+    Paired.Op hit = () -> {
+      int i = next[0]++;
+      if (next[0] == CACHE_SIZE) {
+        next[0] = 0;
+      }
+      return resident.get(keys[i]) == value ? 1 : 0;
+    };
+    Paired.Op cycle = () -> {
+      int i = next[1]++;
+      if (next[1] == DISTINCT) {
+        next[1] = 0;
+      }
+      String k = keys[i];
+      if (cycling.get(k) != null) {
+        return 1;
+      }
+      cycling.put(k, value, NEVER_EXPENDABLE);
+      return 0;
+    };
+    return new Paired.Row("cache", "allHits(10k of 10k)", hit, "cycling(100k through 10k)", cycle, 0.5, ">= 0.5x (within 2x)");
+  }
+
+  static Paired.Row es256WithBouncyCastle() throws Exception {
+    BouncyCastleGuard.requireBouncyCastle("es256-bc");
+    return es256("es256-bc", "saIdentityWithBouncyCastle", 8, ">= 8x");
+  }
+
+  static Paired.Row es256JdkOnly() throws Exception {
+    BouncyCastleGuard.requireJdkOnly("es256-jdk");
+    return es256("es256-jdk", "saIdentityJdkOnly", 0.9, ">= 0.9x");
+  }
+
+  private static Paired.Row es256(String name, String subject, double target, String targetText) throws Exception {
+    KeyPair keys = BenchTokens.ec();
+    String token = BenchTokens.token("ES256", keys);
+    byte[][] parts = BenchTokens.split(token);
+    Signature bare = Signature.getInstance("SHA256withECDSAinP1363Format");
+    if (!bare.getProvider().getName().equals("SunEC")) {
+      throw new IllegalStateException("the bare ES256 baseline must be the JDK's SunEC, got " + bare.getProvider().getName());
+    }
+    TokenValidator uncached = TokenValidator.builder().issuer(BenchTokens.ISSUER).keys(KeySource.of(keys.getPublic()))
+        .cacheSize(0).build();
+    Paired.Op verify = () -> {
+      bare.initVerify(keys.getPublic());
+      bare.update(parts[0]);
+      return bare.verify(parts[1]) ? 1 : 0;
+    };
+    Paired.Op validate = () -> uncached.tryValidate(token).isValid() ? 1 : 0;
+    requireOne(verify, validate);
+    return new Paired.Row(name, "bareJdkEs256Verify", verify, subject, validate, target, targetText);
+  }
+
+  private static void requireOne(Paired.Op a, Paired.Op b) throws Exception {
+    if (a.run() != 1 || b.run() != 1) {
+      throw new IllegalStateException("a path of the row does not succeed on its token");
+    }
+  }
+}
