@@ -1,6 +1,7 @@
 package dev.saidentity.benchmarks;
 
 import dev.saidentity.core.internal.BoundedCache;
+import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -34,6 +35,10 @@ public class BoundedCacheBenchmark {
   Object value = new Object();
   BoundedCache<String, Object> resident;
   BoundedCache<String, Object> cycling;
+  FormerScanEvictCache former;
+  Instant exp = Instant.now().plusSeconds(3600);
+  Instant expiredBefore = Instant.now().minusSeconds(60);
+  int nextFormer;
   int nextHit;
   int nextCycle;
 
@@ -45,6 +50,7 @@ public class BoundedCacheBenchmark {
       resident.put(keys[i], value, NEVER);
     }
     cycling = new BoundedCache<>(PairedRows.CACHE_SIZE);
+    former = new FormerScanEvictCache(PairedRows.CACHE_SIZE);
   }
 
   @Benchmark
@@ -66,6 +72,21 @@ public class BoundedCacheBenchmark {
     Object v = cycling.get(k);
     if (v == null) {
       cycling.put(k, value, NEVER);
+    }
+    return v;
+  }
+
+  /** The former policy under the same load: every 1,000th insertion scans all 10,000 entries. */
+  @Benchmark
+  public Object formerScanEvictCycling100kThrough10k() {
+    int i = nextFormer++;
+    if (nextFormer == PairedRows.DISTINCT) {
+      nextFormer = 0;
+    }
+    String k = keys[i];
+    Instant v = former.get(k);
+    if (v == null) {
+      former.put(k, exp, expiredBefore);
     }
     return v;
   }

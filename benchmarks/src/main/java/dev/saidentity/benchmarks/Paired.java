@@ -24,7 +24,7 @@ import java.util.concurrent.Callable;
  * that allocates more is slightly favoured. {@code -prof gc} in JMH shows the allocation.
  *
  * <pre>
- * java -cp benchmarks/target/benchmarks.jar dev.saidentity.benchmarks.Paired               # rs256 decode cache es256-bc
+ * java -cp benchmarks/target/benchmarks.jar dev.saidentity.benchmarks.Paired   # rs256 decode cache cache-former es256-bc
  * java -cp benchmarks/target/benchmarks.jar dev.saidentity.benchmarks.Paired decode --rounds 400
  * java -Dsaidentity.bouncycastle=false -cp benchmarks/target/benchmarks.jar dev.saidentity.benchmarks.Paired es256-jdk
  * </pre>
@@ -72,10 +72,11 @@ public final class Paired {
     known.put("rs256", PairedRows::rs256);
     known.put("decode", PairedRows::decode);
     known.put("cache", PairedRows::cache);
+    known.put("cache-former", PairedRows::formerCache);
     known.put("es256-bc", PairedRows::es256WithBouncyCastle);
     known.put("es256-jdk", PairedRows::es256JdkOnly);
     if (rows.isEmpty()) {
-      rows = List.of("rs256", "decode", "cache", "es256-bc");
+      rows = List.of("rs256", "decode", "cache", "cache-former", "es256-bc");
     }
     if (!MX.isCurrentThreadCpuTimeSupported()) {
       throw new IllegalStateException("this JVM cannot measure the current thread's CPU time");

@@ -100,6 +100,39 @@ final class PairedRows {
     return new Paired.Row("cache", "allHits(10k of 10k)", hit, "cycling(100k through 10k)", cycle, 0.5, ">= 0.5x (within 2x)");
   }
 
+  /** The same load on the former policy (scan everything, drop an arbitrary 10 %), for comparison. */
+  static Paired.Row formerCache() {
+    String[] keys = cacheKeys(DISTINCT);
+    Object value = new Object();
+    BoundedCache<String, Object> resident = new BoundedCache<>(CACHE_SIZE);
+    for (int i = 0; i < CACHE_SIZE; i++) {
+      resident.put(keys[i], value, NEVER_EXPENDABLE);
+    }
+    FormerScanEvictCache former = new FormerScanEvictCache(CACHE_SIZE);
+    java.time.Instant exp = java.time.Instant.now().plusSeconds(3600);
+    java.time.Instant expiredBefore = java.time.Instant.now().minusSeconds(60);
+    int[] next = new int[2];
+    Paired.Op hit = () -> {
+      int i = next[0]++;
+      if (next[0] == CACHE_SIZE) {
+        next[0] = 0;
+      }
+      return resident.get(keys[i]) == value ? 1 : 0;
+    };
+    Paired.Op cycle = () -> {
+      int i = next[1]++;
+      if (next[1] == DISTINCT) {
+        next[1] = 0;
+      }
+      if (former.get(keys[i]) != null) {
+        return 1;
+      }
+      former.put(keys[i], exp, expiredBefore);
+      return 0;
+    };
+    return new Paired.Row("cache-former", "allHits(10k of 10k)", hit, "formerScanEvictCycling", cycle, 0.5, ">= 0.5x (within 2x)");
+  }
+
   static Paired.Row es256WithBouncyCastle() throws Exception {
     BouncyCastleGuard.requireBouncyCastle("es256-bc");
     return es256("es256-bc", "saIdentityWithBouncyCastle", 8, ">= 8x");
