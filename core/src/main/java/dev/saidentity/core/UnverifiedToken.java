@@ -165,41 +165,29 @@ public final class UnverifiedToken {
   /** {@code exp}, or null. */
   @Nullable Instant exp() {
     Instant i = exp;
-    if (i == null && parsed.claims.hasExp) {
-      i = Instant.ofEpochSecond(parsed.claims.exp);
-      exp = i;
-    }
-    return i;
+    return i != null ? i : (exp = instant(parsed.claims.hasExp, parsed.claims.exp));
   }
 
   /** {@code nbf}, or null. */
   @Nullable Instant nbf() {
     Instant i = nbf;
-    if (i == null && parsed.claims.hasNbf) {
-      i = Instant.ofEpochSecond(parsed.claims.nbf);
-      nbf = i;
-    }
-    return i;
+    return i != null ? i : (nbf = instant(parsed.claims.hasNbf, parsed.claims.nbf));
   }
 
   /** {@code iat}, or null. */
   @Nullable Instant iat() {
     Instant i = iat;
-    if (i == null && parsed.claims.hasIat) {
-      i = Instant.ofEpochSecond(parsed.claims.iat);
-      iat = i;
-    }
-    return i;
+    return i != null ? i : (iat = instant(parsed.claims.hasIat, parsed.claims.iat));
   }
 
   /** {@code kubernetes.io.warnafter}, or null. */
   @Nullable Instant warnAfterInstant() {
     Instant i = warnAfter;
-    if (i == null && parsed.claims.hasWarnAfter) {
-      i = Instant.ofEpochSecond(parsed.claims.warnAfter);
-      warnAfter = i;
-    }
-    return i;
+    return i != null ? i : (warnAfter = instant(parsed.claims.hasWarnAfter, parsed.claims.warnAfter));
+  }
+
+  private static @Nullable Instant instant(boolean present, long epoch) {
+    return present ? Instant.ofEpochSecond(epoch) : null;
   }
 
   /** LEGACY or PROJECTED, by the shape of the claims. */

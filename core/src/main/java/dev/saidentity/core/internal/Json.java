@@ -384,47 +384,40 @@ public final class Json {
 
   /** After '{': whether a member follows (else consumes the '}'). */
   private boolean firstMember() {
-    skipWhitespace();
-    if (pos < end && in[pos] == '}') {
-      pos++;
-      return false;
-    }
-    return true;
+    return first('}');
   }
 
   /** After a member's value: whether another member follows (consuming the ','), else consumes the '}'. */
   private boolean nextMember() {
-    skipWhitespace();
-    if (pos < end) {
-      byte b = in[pos++];
-      if (b == ',') {
-        return true;
-      }
-      if (b == '}') {
-        return false;
-      }
-    }
-    throw invalid();
+    return next('}');
   }
 
   /** After '[': whether an element follows (else consumes the ']'). */
   private boolean firstElement() {
+    return first(']');
+  }
+
+  private boolean nextElement() {
+    return next(']');
+  }
+
+  private boolean first(char close) {
     skipWhitespace();
-    if (pos < end && in[pos] == ']') {
+    if (pos < end && in[pos] == close) {
       pos++;
       return false;
     }
     return true;
   }
 
-  private boolean nextElement() {
+  private boolean next(char close) {
     skipWhitespace();
     if (pos < end) {
       byte b = in[pos++];
       if (b == ',') {
         return true;
       }
-      if (b == ']') {
+      if (b == close) {
         return false;
       }
     }
