@@ -431,9 +431,14 @@ public final class Json {
       throw invalid();
     }
     int from = ++pos;
-    boolean plain = scanString();
-    int to = pos - 1;
-    int found = names == null ? -1 : plain ? names.find(in, from, to) : names.find(unescape(from, to));
+    int found = names == null ? -1 : names.at(in, from, end);
+    if (found >= 0) {
+      pos = from + names.bytes[found].length + 1; // a name sought, with no escape: nothing to scan
+    } else {
+      boolean plain = scanString();
+      int to = pos - 1;
+      found = names == null ? -1 : plain ? -1 : names.find(unescape(from, to));
+    }
     skipWhitespace();
     if (pos == end || in[pos] != ':') {
       throw invalid();
@@ -877,46 +882,55 @@ public final class Json {
   private static final class Names {
     final String[] strings;
     final byte[][] bytes;
-    /** Index + 1 of the name in each slot of {@link #slot}; 0 for none. */
-    final int[] table = new int[64];
+    /** The indexes of the names that start with each ASCII byte. */
+    final int[][] byFirstByte = new int[128][];
 
     Names(String... names) {
       this.strings = names;
       this.bytes = new byte[names.length][];
       for (int i = 0; i < names.length; i++) {
         bytes[i] = names[i].getBytes(StandardCharsets.US_ASCII);
-        int slot = slot(bytes[i], 0, bytes[i].length);
-        if (table[slot] != 0) {
-          throw new IllegalStateException(names[i] + " and " + names[table[slot] - 1] + " share a slot");
+        int first = bytes[i][0];
+        int[] list = byFirstByte[first] == null ? new int[0] : byFirstByte[first];
+        list = java.util.Arrays.copyOf(list, list.length + 1);
+        list[list.length - 1] = i;
+        byFirstByte[first] = list;
+      }
+    }
+
+    /**
+     * The index of the name that stands literally at {@code in[from]} followed by its closing quote,
+     * or -1 (an other name, or one written with escapes). No name holds a quote or a backslash, so a
+     * literal match followed by a quote is the whole name.
+     */
+    int at(byte[] in, int from, int end) {
+      if (from >= end || in[from] < 0) {
+        return -1;
+      }
+      int[] candidates = byFirstByte[in[from]];
+      if (candidates == null) {
+        return -1;
+      }
+      for (int i : candidates) {
+        byte[] name = bytes[i];
+        int close = from + name.length;
+        if (close < end && in[close] == '"' && same(name, in, from)) {
+          return i;
         }
-        table[slot] = i + 1;
       }
+      return -1;
     }
 
-    /** A hash of length, first and last byte that separates the names of each set (checked above). */
-    private static int slot(byte[] in, int from, int to) {
-      return ((to - from) * 7 + in[from] * 3 + in[to - 1]) & 63;
-    }
-
-    /** The index of the name {@code in[from, to)}, or -1: only the one candidate of its slot is compared. */
-    int find(byte[] in, int from, int to) {
-      int n = to - from;
-      if (n == 0) {
-        return -1;
-      }
-      int i = table[slot(in, from, to)] - 1;
-      if (i < 0 || bytes[i].length != n) {
-        return -1;
-      }
-      byte[] name = bytes[i];
-      for (int k = 0; k < n; k++) {
+    private static boolean same(byte[] name, byte[] in, int from) {
+      for (int k = 1; k < name.length; k++) {
         if (name[k] != in[from + k]) {
-          return -1;
+          return false;
         }
       }
-      return i;
+      return true;
     }
 
+    /** The index of an unescaped name, or -1. */
     int find(String name) {
       for (int i = 0; i < strings.length; i++) {
         if (strings[i].equals(name)) {
