@@ -12,6 +12,7 @@ module dev.saidentity.core {
   requires static org.yaml.snakeyaml;
 
   exports dev.saidentity.core;
-  exports dev.saidentity.core.internal to dev.saidentity.testing;
+  // tokenrequest: the bounded cache of its TokenReviewer.
+  exports dev.saidentity.core.internal to dev.saidentity.testing, dev.saidentity.tokenrequest;
   exports dev.saidentity.core.internal.yaml to dev.saidentity.audit, dev.saidentity.testing;
 }

@@ -44,6 +44,9 @@ public class Es256Benchmark {
     signingInput = parts[0];
     signature = parts[1];
     bare = Signature.getInstance("SHA256withECDSAinP1363Format");
+    if (!bare.getProvider().getName().equals("SunEC")) {
+      throw new IllegalStateException("the bare baseline must be the JDK's SunEC, got " + bare.getProvider().getName());
+    }
     uncached = TokenValidator.builder().issuer(BenchTokens.ISSUER).keys(KeySource.of(keys.getPublic())).cacheSize(0).build();
     if (!uncached.tryValidate(token).isValid()) {
       throw new IllegalStateException("benchmark token does not validate");
@@ -57,14 +60,36 @@ public class Es256Benchmark {
     return bare.verify(signature);
   }
 
+  /** Refuses to run unless BouncyCastle is active: otherwise the row would measure the JDK under BC's name. */
+  @State(Scope.Thread)
+  public static class WithBouncyCastle {
+    @Setup
+    public void check() {
+      BouncyCastleGuard.requireBouncyCastle("Es256Benchmark.saIdentityWithBouncyCastle");
+    }
+  }
+
+  /**
+   * Refuses to run with BouncyCastle active or registered: a {@code -jvmArgsAppend} on the command
+   * line replaces this row's {@code -Dsaidentity.bouncycastle=false}, and the "JDK only" figure would
+   * silently be BouncyCastle's.
+   */
+  @State(Scope.Thread)
+  public static class JdkOnly {
+    @Setup
+    public void check() {
+      BouncyCastleGuard.requireJdkOnly("Es256Benchmark.saIdentityJdkOnly");
+    }
+  }
+
   @Benchmark
-  public ValidationResult saIdentityWithBouncyCastle() {
+  public ValidationResult saIdentityWithBouncyCastle(WithBouncyCastle guard) {
     return uncached.tryValidate(token);
   }
 
   @Benchmark
   @Fork(value = 1, jvmArgsAppend = "-Dsaidentity.bouncycastle=false")
-  public ValidationResult saIdentityJdkOnly() {
+  public ValidationResult saIdentityJdkOnly(JdkOnly guard) {
     return uncached.tryValidate(token);
   }
 }

@@ -13,13 +13,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -74,8 +72,7 @@ public final class TokenValidator {
   private final Clock clock;
   private final Duration leeway;
   private final boolean allowLegacy;
-  private final int cacheSize;
-  private final @Nullable Map<CacheKey, Cached> cache;
+  private final @Nullable ValidatedTokenCache cache;
   private final @Nullable ValidationListener listener;
   private final LongAdder valid = new LongAdder();
   private final LongAdder[] refused = new LongAdder[Reason.values().length];
@@ -96,8 +93,7 @@ public final class TokenValidator {
     this.clock = b.clock;
     this.leeway = b.leeway;
     this.allowLegacy = b.allowLegacy;
-    this.cacheSize = b.cacheSize;
-    this.cache = b.cacheSize > 0 ? new ConcurrentHashMap<>() : null;
+    this.cache = b.cacheSize > 0 ? new ValidatedTokenCache(b.cacheSize, b.leeway) : null;
     this.listener = b.listener;
     for (int i = 0; i < refused.length; i++) {
       refused[i] = new LongAdder();
@@ -202,47 +198,8 @@ public final class TokenValidator {
 
   /** How many validated tokens the cache holds now (for tests: the bound must be observable). */
   int cachedTokens() {
-    Map<CacheKey, Cached> c = cache;
+    ValidatedTokenCache c = cache;
     return c == null ? 0 : c.size();
-  }
-
-  /**
-   * A token as a cache key: hashed over its last 32 characters (the signature's end, which no one
-   * can choose without the signing key) so that a token arriving as a new String is not hashed over
-   * its full kilobyte; equality is still the whole token.
-   */
-  private static final class CacheKey {
-    final String token;
-    final int hash;
-
-    CacheKey(String token) {
-      this.token = token;
-      int h = token.length();
-      for (int i = Math.max(0, token.length() - 32); i < token.length(); i++) {
-        h = 31 * h + token.charAt(i);
-      }
-      this.hash = h;
-    }
-
-    @Override
-    public boolean equals(@Nullable Object o) {
-      return o instanceof CacheKey && ((CacheKey) o).token.equals(token);
-    }
-
-    @Override
-    public int hashCode() {
-      return hash;
-    }
-  }
-
-  private static final class Cached {
-    final ValidatedToken token;
-    final VerificationKey key;
-
-    Cached(ValidatedToken token, VerificationKey key) {
-      this.token = token;
-      this.key = key;
-    }
   }
 
   private ValidatedToken check(String raw, Instant now) {
@@ -252,11 +209,11 @@ public final class TokenValidator {
         && (token.charAt(0) <= ' ' || token.charAt(token.length() - 1) <= ' ')) {
       token = token.strip();
     }
-    Map<CacheKey, Cached> c = cache;
-    CacheKey key = null;
+    ValidatedTokenCache c = cache;
+    ValidatedTokenCache.Key key = null;
     if (c != null && token.length() <= ParsedToken.MAX_LENGTH) {
-      key = new CacheKey(token);
-      Cached hit = c.get(key);
+      key = new ValidatedTokenCache.Key(token);
+      ValidatedTokenCache.Entry hit = c.get(key);
       if (hit != null && keys.current(now).contains(hit.key)) {
         cacheHits.increment();
         try {
@@ -305,21 +262,14 @@ public final class TokenValidator {
 
     VerificationKey verifiedBy = verify(parsed, alg, now);
 
-    if (u.kind() == TokenKind.PROJECTED && u.exp == null) {
+    if (u.kind() == TokenKind.PROJECTED && u.exp() == null) {
       throw new Failure(Reason.MISSING_CLAIM, "exp claim is missing", "a projected token must carry exp");
     }
     List<String> auds = audiences(u);
     checkTime(u, now);
     ValidatedToken v = new ValidatedToken(u, auds, verifiedBy.kid(), now);
     if (c != null && key != null) {
-      if (c.size() >= cacheSize) {
-        evict(c, now);
-      }
-      c.put(key, new Cached(v, verifiedBy));
-      if (c.size() > cacheSize) {
-        // Threads that filled the cache at the same moment: bring it back under its bound.
-        evict(c, now);
-      }
+      c.put(key, v, verifiedBy, now);
     }
     return v;
   }
@@ -401,17 +351,20 @@ public final class TokenValidator {
     if (u.kind() == TokenKind.LEGACY) {
       return;
     }
-    if (u.nbf != null && now.plus(leeway).isBefore(u.nbf)) {
+    Instant nbf = u.nbf();
+    if (nbf != null && now.plus(leeway).isBefore(nbf)) {
       throw new Failure(Reason.NOT_YET_VALID, "service account token is not valid yet",
-          "now " + now + " is before nbf " + u.nbf + " minus leeway " + leeway.toSeconds() + "s");
+          "now " + now + " is before nbf " + nbf + " minus leeway " + leeway.toSeconds() + "s");
     }
-    if (u.exp != null && now.minus(leeway).isAfter(u.exp)) {
+    Instant exp = u.exp();
+    if (exp != null && now.minus(leeway).isAfter(exp)) {
       throw new Failure(Reason.EXPIRED, "service account token has expired",
-          "now " + now + " is after exp " + u.exp + " plus leeway " + leeway.toSeconds() + "s");
+          "now " + now + " is after exp " + exp + " plus leeway " + leeway.toSeconds() + "s");
     }
-    if (u.iat != null && now.plus(leeway).isBefore(u.iat)) {
+    Instant iat = u.iat();
+    if (iat != null && now.plus(leeway).isBefore(iat)) {
       throw new Failure(Reason.ISSUED_IN_FUTURE, "service account token is issued in the future",
-          "now " + now + " is before iat " + u.iat + " minus leeway " + leeway.toSeconds() + "s");
+          "now " + now + " is before iat " + iat + " minus leeway " + leeway.toSeconds() + "s");
     }
   }
 
@@ -421,22 +374,6 @@ public final class TokenValidator {
     return new Failure(Reason.ISSUER_MISMATCH,
         iss == null ? "token has no issuer" : "token issuer \"" + Failure.printable(iss) + "\" is invalid",
         "expected one of " + goQuote(sorted));
-  }
-
-  private void evict(Map<CacheKey, Cached> c, Instant now) {
-    Iterator<Cached> it = c.values().iterator();
-    while (it.hasNext()) {
-      Instant exp = it.next().token.claims().exp;
-      if (exp != null && now.minus(leeway).isAfter(exp)) {
-        it.remove();
-      }
-    }
-    int target = cacheSize - Math.max(1, cacheSize / 10);
-    it = c.values().iterator();
-    while (c.size() > target && it.hasNext()) {
-      it.next();
-      it.remove();
-    }
   }
 
   /** Go's {@code %q} of a string slice: {@code ["a" "b"]}. */
@@ -611,7 +548,9 @@ public final class TokenValidator {
     }
 
     /**
-     * How many validated tokens to remember; 0 turns the cache off. Default 10,000.
+     * How many validated tokens to remember; 0 turns the cache off. Default 10,000. When full, a
+     * new token takes the place of an expired one or of one not used recently (CLOCK, an
+     * approximation of least-recently-used); a hit and an insertion each cost O(1), whatever the size.
      *
      * @throws IllegalArgumentException if negative
      */

@@ -39,19 +39,20 @@ public final class UnverifiedToken {
   private final @Nullable ObjectRef pod;
   private final @Nullable ObjectRef secret;
   private final @Nullable ObjectRef node;
-  final @Nullable Instant exp;
-  final @Nullable Instant nbf;
-  final @Nullable Instant iat;
-  final @Nullable Instant warnAfter;
+  // The dates, made into Instants only when asked for (racy single-check: an Instant is immutable).
+  private @Nullable Instant exp;
+  private @Nullable Instant nbf;
+  private @Nullable Instant iat;
+  private @Nullable Instant warnAfter;
   private volatile @Nullable String fingerprint;
 
   private UnverifiedToken(ParsedToken parsed, boolean strict) {
     this.parsed = parsed;
     Claims c = parsed.claims;
-    this.exp = instant(c.exp, "exp");
-    this.nbf = instant(c.nbf, "nbf");
-    this.iat = instant(c.iat, "iat");
-    this.warnAfter = instant(c.warnAfter, "kubernetes.io.warnafter");
+    checkRange(c.hasExp, c.exp, "exp");
+    checkRange(c.hasNbf, c.nbf, "nbf");
+    checkRange(c.hasIat, c.iat, "iat");
+    checkRange(c.hasWarnAfter, c.warnAfter, "kubernetes.io.warnafter");
     if (c.k8s) {
       kind = TokenKind.PROJECTED;
       if (isEmpty(c.namespace)) {
@@ -155,14 +156,38 @@ public final class UnverifiedToken {
     return ObjectRef.of(name == null ? "" : name, uid);
   }
 
-  private static @Nullable Instant instant(@Nullable Long epoch, String claim) {
-    if (epoch == null) {
-      return null;
-    }
-    if (epoch < MIN_EPOCH || epoch > MAX_EPOCH) {
+  private static void checkRange(boolean present, long epoch, String claim) {
+    if (present && (epoch < MIN_EPOCH || epoch > MAX_EPOCH)) {
       throw Failure.malformed("claim " + claim + " is out of range for a date");
     }
-    return Instant.ofEpochSecond(epoch);
+  }
+
+  /** {@code exp}, or null. */
+  @Nullable Instant exp() {
+    Instant i = exp;
+    return i != null ? i : (exp = instant(parsed.claims.hasExp, parsed.claims.exp));
+  }
+
+  /** {@code nbf}, or null. */
+  @Nullable Instant nbf() {
+    Instant i = nbf;
+    return i != null ? i : (nbf = instant(parsed.claims.hasNbf, parsed.claims.nbf));
+  }
+
+  /** {@code iat}, or null. */
+  @Nullable Instant iat() {
+    Instant i = iat;
+    return i != null ? i : (iat = instant(parsed.claims.hasIat, parsed.claims.iat));
+  }
+
+  /** {@code kubernetes.io.warnafter}, or null. */
+  @Nullable Instant warnAfterInstant() {
+    Instant i = warnAfter;
+    return i != null ? i : (warnAfter = instant(parsed.claims.hasWarnAfter, parsed.claims.warnAfter));
+  }
+
+  private static @Nullable Instant instant(boolean present, long epoch) {
+    return present ? Instant.ofEpochSecond(epoch) : null;
   }
 
   /** LEGACY or PROJECTED, by the shape of the claims. */
@@ -207,22 +232,22 @@ public final class UnverifiedToken {
 
   /** {@code iat}. */
   public Optional<Instant> issuedAt() {
-    return Optional.ofNullable(iat);
+    return Optional.ofNullable(iat());
   }
 
   /** {@code nbf}. */
   public Optional<Instant> notBefore() {
-    return Optional.ofNullable(nbf);
+    return Optional.ofNullable(nbf());
   }
 
   /** {@code exp}. */
   public Optional<Instant> expiresAt() {
-    return Optional.ofNullable(exp);
+    return Optional.ofNullable(exp());
   }
 
   /** {@code kubernetes.io.warnafter}: after it the token still works but is stale (the kubelet should have rotated it). */
   public Optional<Instant> warnAfter() {
-    return Optional.ofNullable(warnAfter);
+    return Optional.ofNullable(warnAfterInstant());
   }
 
   /** {@code jti}. */

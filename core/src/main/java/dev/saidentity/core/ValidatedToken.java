@@ -150,13 +150,13 @@ public final class ValidatedToken {
    * upstream), but whoever holds it should have rotated it.
    */
   public boolean isStale() {
-    Instant w = token.warnAfter;
+    Instant w = token.warnAfterInstant();
     return w != null && validatedAt.isAfter(w);
   }
 
   /** How long past {@code warnafter} the token was when validated, when stale. */
   public Optional<Duration> staleFor() {
-    Instant w = token.warnAfter;
+    Instant w = token.warnAfterInstant();
     return isStale() ? Optional.of(Duration.between(w, validatedAt)) : Optional.empty();
   }
 

@@ -3,6 +3,7 @@ package dev.saidentity.tokenrequest;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.saidentity.core.UnverifiedToken;
+import dev.saidentity.core.internal.BoundedCache;
 import io.kubernetes.client.openapi.ApiClient;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -13,7 +14,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -39,8 +39,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Answers are cached under the full SHA-256 of the token and the required audiences: successes until
  * the token's {@code exp} or the success bound (default 10 s, as the API server caches), failures for
- * the failure bound (default 1 s), at most {@link #DEFAULT_MAXIMUM_SIZE} answers (the least recently
- * used goes first). Concurrent reviews of one token share one request. Each request has a deadline
+ * the failure bound (default 1 s), at most {@link #DEFAULT_MAXIMUM_SIZE} answers (an expired one or
+ * one not used recently goes first: CLOCK, an approximation of least-recently-used; a hit takes no
+ * lock). Concurrent reviews of one token share one request. Each request has a deadline
  * (default {@link #DEFAULT_TIMEOUT}). No lock is held while the API server is asked. Thread-safe.
  *
  * <p>{@link #stats()} counts the reviews sent, by {@link Outcome}, with their total time, and the
@@ -158,8 +159,8 @@ public final class TokenReviewer {
   private final Duration failureTtl;
   private final int maximumSize;
   private final Duration timeout;
-  /** Guarded by itself; never held while the API server is asked. Access order: the eldest is the least recently used. */
-  private final LinkedHashMap<Key, Cached> cache;
+  /** Bounded, CLOCK eviction; its lock is never held while the API server is asked. */
+  private final BoundedCache<Key, Cached> cache;
   private final Map<Key, CompletableFuture<Result>> inFlight = new ConcurrentHashMap<>();
   private final LongSupplier ticker;
   private final LongAdder[] reviews = new LongAdder[Outcome.values().length];
@@ -179,15 +180,7 @@ public final class TokenReviewer {
       reviews[i] = new LongAdder();
       reviewNanos[i] = new LongAdder();
     }
-    int max = b.maximumSize;
-    this.cache = new LinkedHashMap<>(16, 0.75f, true) {
-      private static final long serialVersionUID = 1L;
-
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<Key, Cached> eldest) {
-        return size() > max;
-      }
-    };
+    this.cache = new BoundedCache<>(b.maximumSize);
   }
 
   /** A reviewer using {@code client}'s credentials (which need {@code create} on {@code tokenreviews}). */
@@ -273,20 +266,16 @@ public final class TokenReviewer {
 
   /** How many answers are cached (for tests). */
   int cachedEntries() {
-    synchronized (cache) {
-      return cache.size();
-    }
+    return cache.size();
   }
 
   private @Nullable Cached cached(Key key, long now) {
-    synchronized (cache) {
-      Cached c = cache.get(key);
-      if (c != null && now >= c.untilMillis()) {
-        cache.remove(key);
-        return null;
-      }
-      return c;
+    Cached c = cache.get(key);
+    if (c != null && now >= c.untilMillis()) {
+      cache.remove(key, c);
+      return null;
     }
+    return c;
   }
 
   private void store(Key key, String token, Result r) {
@@ -308,9 +297,7 @@ public final class TokenReviewer {
     if (until <= now || maximumSize == 0) {
       return;
     }
-    synchronized (cache) {
-      cache.put(key, new Cached(r, until));
-    }
+    cache.put(key, new Cached(r, until), c -> now >= c.untilMillis());
   }
 
   private Result await(CompletableFuture<Result> running) {
@@ -437,7 +424,7 @@ public final class TokenReviewer {
     }
 
     /**
-     * The most answers remembered; the least recently used goes first. 0 turns the cache off.
+     * The most answers remembered; an expired one or one not used recently goes first. 0 turns the cache off.
      * Default {@link #DEFAULT_MAXIMUM_SIZE} (10,000).
      *
      * @throws IllegalArgumentException if negative

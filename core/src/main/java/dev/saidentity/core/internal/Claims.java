@@ -9,9 +9,13 @@ public final class Claims {
   public @Nullable String sub;
   /** Null when absent; a JSON string becomes a one-element list (go-jose's Audience). */
   public @Nullable List<String> aud;
-  public @Nullable Long exp;
-  public @Nullable Long nbf;
-  public @Nullable Long iat;
+  /** NumericDates in epoch seconds, truncated toward zero; each only when its {@code has..} flag is set. */
+  public long exp;
+  public long nbf;
+  public long iat;
+  public boolean hasExp;
+  public boolean hasNbf;
+  public boolean hasIat;
   public @Nullable String jti;
 
   /** Whether a {@code kubernetes.io} object was present (the mark of a projected token). */
@@ -28,7 +32,9 @@ public final class Claims {
   public @Nullable String nodeName;
   public @Nullable String nodeUid;
   public boolean node;
-  public @Nullable Long warnAfter;
+  /** {@code kubernetes.io.warnafter}, only when {@link #hasWarnAfter}. */
+  public long warnAfter;
+  public boolean hasWarnAfter;
 
   /** Whether any flat {@code kubernetes.io/serviceaccount/*} claim was present (the mark of a legacy token). */
   public boolean legacy;

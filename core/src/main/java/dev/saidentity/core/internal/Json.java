@@ -1,49 +1,116 @@
 package dev.saidentity.core.internal;
 
-import com.google.gson.Strictness;
-import com.google.gson.stream.JsonReader;
-import com.google.gson.stream.JsonToken;
-import java.io.IOException;
-import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Strict streaming parse of JWS headers and ServiceAccount claims with Gson's {@link JsonReader}:
- * typed reads (a claim of the wrong JSON type is {@code MALFORMED}), a nesting limit, no trailing
- * data, unknown members skipped. JSON {@code null} counts as absent, as in Go's encoding/json.
+ * Strict, bounded parse of a JWS header and of ServiceAccount claims, straight from their decoded
+ * UTF-8 bytes: typed reads (a claim of the wrong JSON type is {@code MALFORMED}), a nesting limit,
+ * number literals of at most {@value #MAX_NUMBER_CHARS} characters, no trailing data, unknown
+ * members skipped without building anything. JSON {@code null} counts as absent, as in Go's
+ * encoding/json; a repeated member counts once, the last one.
+ *
+ * <p>The grammar is RFC 8259's, as go-jose's JSON decoder reads it: no comments, no single quotes,
+ * no unquoted names, no trailing commas, no byte order mark, no unescaped control characters in
+ * strings, lower-case {@code true}, {@code false} and {@code null} only. Bytes that are not valid
+ * UTF-8 inside a string become U+FFFD. Names are matched exactly (after unescaping), as go-jose does.
+ *
+ * <p>Nothing is allocated on the success path but the values kept: names are compared as bytes,
+ * skipped values are only scanned, and a failure's message is built only when it is thrown.
  */
 public final class Json {
 
   /** Deeper JSON than this is refused: real tokens nest two levels. */
   static final int NESTING_LIMIT = 16;
+  /** Longer number literals are refused as invalid JSON (so did Gson's reader before; no token has one). */
+  static final int MAX_NUMBER_CHARS = 1023;
 
-  private Json() {}
+  // Value kinds, as peeked.
+  private static final int OBJECT = 0;
+  private static final int ARRAY = 1;
+  private static final int STRING = 2;
+  private static final int NUMBER = 3;
+  private static final int BOOLEAN = 4;
+  private static final int NULL = 5;
 
-  static JsonReader reader(String json) {
-    JsonReader r = new JsonReader(new StringReader(json));
-    r.setStrictness(Strictness.STRICT);
-    r.setNestingLimit(NESTING_LIMIT);
-    return r;
+  private static final Names HEADER = new Names("alg", "kid", "crit");
+  private static final int ALG = 0;
+  private static final int KID = 1;
+  private static final int CRIT = 2;
+
+  private static final Names CLAIMS = new Names("iss", "sub", "aud", "exp", "nbf", "iat", "jti", "kubernetes.io",
+      "kubernetes.io/serviceaccount/namespace", "kubernetes.io/serviceaccount/secret.name",
+      "kubernetes.io/serviceaccount/service-account.name", "kubernetes.io/serviceaccount/service-account.uid");
+  private static final int ISS = 0;
+  private static final int SUB = 1;
+  private static final int AUD = 2;
+  private static final int EXP = 3;
+  private static final int NBF = 4;
+  private static final int IAT = 5;
+  private static final int JTI = 6;
+  private static final int KUBERNETES = 7;
+  private static final int LEGACY_NAMESPACE = 8;
+  private static final int LEGACY_SECRET_NAME = 9;
+  private static final int LEGACY_SA_NAME = 10;
+  private static final int LEGACY_SA_UID = 11;
+
+  private static final Names KUBERNETES_MEMBERS = new Names("namespace", "serviceaccount", "pod", "secret", "node", "warnafter");
+  private static final int K_NAMESPACE = 0;
+  private static final int K_SERVICEACCOUNT = 1;
+  private static final int K_POD = 2;
+  private static final int K_SECRET = 3;
+  private static final int K_NODE = 4;
+  private static final int K_WARNAFTER = 5;
+  /** The claim each member of {@code kubernetes.io} is reported as. */
+  private static final String[] KUBERNETES_CLAIMS = {"kubernetes.io.namespace", "kubernetes.io.serviceaccount",
+      "kubernetes.io.pod", "kubernetes.io.secret", "kubernetes.io.node", "kubernetes.io.warnafter"};
+
+  private static final Names REF = new Names("name", "uid");
+
+  private final byte[] in;
+  private final int end;
+  /** "header" or "payload", for messages. */
+  private final String part;
+  private int pos;
+  private int depth;
+  /** Where the literal (number, true, false, null) last peeked ends. */
+  private int literalEnd;
+  /** The name and uid of the last object reference read by {@link #ref(int)}. */
+  private @Nullable String refName;
+  private @Nullable String refUid;
+  /** The last NumericDate read by {@link #numericDate(String)}; 0 when it was null. */
+  private long date;
+  /** The result of the last {@link #truncatedLong(byte[], int, int)}. */
+  private long truncated;
+  /** Set by {@link #plainRun(int)} when it passes a byte of a multi-byte UTF-8 sequence. */
+  private boolean nonAscii;
+
+  private Json(byte[] in, int from, int to, String part) {
+    this.in = in;
+    this.pos = from;
+    this.end = to;
+    this.part = part;
   }
 
-  public static Header parseHeader(String json) {
+  /** The header members sa-identity reads, from the UTF-8 JSON {@code in[from, to)}. @throws Failure MALFORMED */
+  public static Header parseHeader(byte[] in, int from, int to) {
+    Json r = new Json(in, from, to, "header");
     Header h = new Header();
-    try (JsonReader r = reader(json)) {
-      beginTopObject(r, "header");
-      while (r.hasNext()) {
-        String name = r.nextName();
-        switch (name) {
-          case "alg":
-            h.alg = string(r, "alg");
+    r.beginTop();
+    if (r.firstMember()) {
+      do {
+        switch (r.name(HEADER)) {
+          case ALG:
+            h.alg = r.string("alg");
             break;
-          case "kid":
-            h.kid = string(r, "kid");
+          case KID:
+            h.kid = r.string("kid");
             break;
-          case "crit":
-            if (r.peek() == JsonToken.NULL) {
-              r.nextNull();
+          case CRIT:
+            if (r.peek() == NULL) {
+              r.pos = r.literalEnd;
             } else {
               h.crit = true;
               r.skipValue();
@@ -52,343 +119,753 @@ public final class Json {
           default:
             r.skipValue();
         }
-      }
-      endTop(r, "header");
-    } catch (IOException | RuntimeException e) {
-      throw rethrow(e, "header");
+      } while (r.nextMember());
     }
+    r.endTop();
     return h;
   }
 
-  public static Claims parseClaims(String json) {
+  /** The claims sa-identity reads, from the UTF-8 JSON {@code in[from, to)}. @throws Failure MALFORMED */
+  public static Claims parseClaims(byte[] in, int from, int to) {
+    Json r = new Json(in, from, to, "payload");
     Claims c = new Claims();
-    try (JsonReader r = reader(json)) {
-      beginTopObject(r, "payload");
-      while (r.hasNext()) {
-        String name = r.nextName();
-        switch (name) {
-          case "iss":
-            c.iss = string(r, name);
+    r.beginTop();
+    if (r.firstMember()) {
+      do {
+        switch (r.name(CLAIMS)) {
+          case ISS:
+            c.iss = r.string("iss");
             break;
-          case "sub":
-            c.sub = string(r, name);
+          case SUB:
+            c.sub = r.string("sub");
             break;
-          case "aud":
-            c.aud = audience(r);
+          case AUD:
+            c.aud = r.audience();
             break;
-          case "exp":
-            c.exp = numericDate(r, name);
+          case EXP:
+            c.hasExp = r.numericDate("exp");
+            c.exp = r.date;
             break;
-          case "nbf":
-            c.nbf = numericDate(r, name);
+          case NBF:
+            c.hasNbf = r.numericDate("nbf");
+            c.nbf = r.date;
             break;
-          case "iat":
-            c.iat = numericDate(r, name);
+          case IAT:
+            c.hasIat = r.numericDate("iat");
+            c.iat = r.date;
             break;
-          case "jti":
-            c.jti = string(r, name);
+          case JTI:
+            c.jti = r.string("jti");
             break;
-          case "kubernetes.io":
-            kubernetes(r, c);
+          case KUBERNETES:
+            r.kubernetes(c);
             break;
-          case "kubernetes.io/serviceaccount/namespace":
+          case LEGACY_NAMESPACE:
             c.legacy = true;
-            c.legacyNamespace = string(r, name);
+            c.legacyNamespace = r.string(CLAIMS.strings[LEGACY_NAMESPACE]);
             break;
-          case "kubernetes.io/serviceaccount/secret.name":
+          case LEGACY_SECRET_NAME:
             c.legacy = true;
-            c.legacySecretName = string(r, name);
+            c.legacySecretName = r.string(CLAIMS.strings[LEGACY_SECRET_NAME]);
             break;
-          case "kubernetes.io/serviceaccount/service-account.name":
+          case LEGACY_SA_NAME:
             c.legacy = true;
-            c.legacySaName = string(r, name);
+            c.legacySaName = r.string(CLAIMS.strings[LEGACY_SA_NAME]);
             break;
-          case "kubernetes.io/serviceaccount/service-account.uid":
+          case LEGACY_SA_UID:
             c.legacy = true;
-            c.legacySaUid = string(r, name);
+            c.legacySaUid = r.string(CLAIMS.strings[LEGACY_SA_UID]);
             break;
           default:
             r.skipValue();
         }
-      }
-      endTop(r, "payload");
-    } catch (IOException | RuntimeException e) {
-      throw rethrow(e, "payload");
+      } while (r.nextMember());
     }
+    r.endTop();
     return c;
   }
 
-  private static void kubernetes(JsonReader r, Claims c) throws IOException {
-    if (r.peek() == JsonToken.NULL) {
-      r.nextNull();
+  private void kubernetes(Claims c) {
+    int kind = peek();
+    if (kind == NULL) {
+      pos = literalEnd;
       return;
     }
-    expect(r, JsonToken.BEGIN_OBJECT, "kubernetes.io");
+    expect(kind, OBJECT, "kubernetes.io");
     c.k8s = true;
-    r.beginObject();
-    while (r.hasNext()) {
-      String name = r.nextName();
-      switch (name) {
-        case "namespace":
-          c.namespace = string(r, "kubernetes.io.namespace");
-          break;
-        case "serviceaccount": {
-          String[] ref = ref(r, "kubernetes.io.serviceaccount");
-          if (ref != null) {
-            c.saName = ref[0];
-            c.saUid = ref[1];
-          }
-          break;
+    beginContainer();
+    if (firstMember()) {
+      do {
+        int member = name(KUBERNETES_MEMBERS);
+        switch (member) {
+          case K_NAMESPACE:
+            c.namespace = string(KUBERNETES_CLAIMS[member]);
+            break;
+          case K_SERVICEACCOUNT:
+            if (ref(member)) {
+              c.saName = refName;
+              c.saUid = refUid;
+            }
+            break;
+          case K_POD:
+            if (ref(member)) {
+              c.pod = true;
+              c.podName = refName;
+              c.podUid = refUid;
+            }
+            break;
+          case K_SECRET:
+            if (ref(member)) {
+              c.secret = true;
+              c.secretName = refName;
+              c.secretUid = refUid;
+            }
+            break;
+          case K_NODE:
+            if (ref(member)) {
+              c.node = true;
+              c.nodeName = refName;
+              c.nodeUid = refUid;
+            }
+            break;
+          case K_WARNAFTER:
+            c.hasWarnAfter = numericDate(KUBERNETES_CLAIMS[member]);
+            c.warnAfter = date;
+            break;
+          default:
+            skipValue();
         }
-        case "pod": {
-          String[] ref = ref(r, "kubernetes.io.pod");
-          if (ref != null) {
-            c.pod = true;
-            c.podName = ref[0];
-            c.podUid = ref[1];
-          }
-          break;
-        }
-        case "secret": {
-          String[] ref = ref(r, "kubernetes.io.secret");
-          if (ref != null) {
-            c.secret = true;
-            c.secretName = ref[0];
-            c.secretUid = ref[1];
-          }
-          break;
-        }
-        case "node": {
-          String[] ref = ref(r, "kubernetes.io.node");
-          if (ref != null) {
-            c.node = true;
-            c.nodeName = ref[0];
-            c.nodeUid = ref[1];
-          }
-          break;
-        }
-        case "warnafter":
-          c.warnAfter = numericDate(r, "kubernetes.io.warnafter");
-          break;
-        default:
-          r.skipValue();
-      }
+      } while (nextMember());
     }
-    r.endObject();
+    depth--;
   }
 
-  private static String @Nullable [] ref(JsonReader r, String what) throws IOException {
-    if (r.peek() == JsonToken.NULL) {
-      r.nextNull();
-      return null;
+  /** An object reference {@code {"name":..,"uid":..}} into refName and refUid; false when null. */
+  private boolean ref(int member) {
+    int kind = peek();
+    if (kind == NULL) {
+      pos = literalEnd;
+      return false;
     }
-    expect(r, JsonToken.BEGIN_OBJECT, what);
-    String[] out = new String[2];
-    r.beginObject();
-    while (r.hasNext()) {
-      String name = r.nextName();
-      if (name.equals("name")) {
-        out[0] = string(r, what + ".name");
-      } else if (name.equals("uid")) {
-        out[1] = string(r, what + ".uid");
-      } else {
-        r.skipValue();
-      }
+    String what = KUBERNETES_CLAIMS[member];
+    expect(kind, OBJECT, what);
+    refName = null;
+    refUid = null;
+    beginContainer();
+    if (firstMember()) {
+      do {
+        switch (name(REF)) {
+          case 0:
+            refName = string(what, ".name");
+            break;
+          case 1:
+            refUid = string(what, ".uid");
+            break;
+          default:
+            skipValue();
+        }
+      } while (nextMember());
     }
-    r.endObject();
-    return out;
+    depth--;
+    return true;
   }
 
-  private static @Nullable List<String> audience(JsonReader r) throws IOException {
-    JsonToken t = r.peek();
-    if (t == JsonToken.NULL) {
-      r.nextNull();
+  private @Nullable List<String> audience() {
+    int kind = peek();
+    if (kind == NULL) {
+      pos = literalEnd;
       return null;
     }
-    if (t == JsonToken.STRING) {
-      return List.of(r.nextString());
+    if (kind == STRING) {
+      return List.of(readString());
     }
-    if (t != JsonToken.BEGIN_ARRAY) {
-      throw Failure.malformed("claim aud must be a string or an array of strings, got " + describe(t));
+    if (kind != ARRAY) {
+      throw Failure.malformed("claim aud must be a string or an array of strings, got " + describe(kind));
     }
-    List<String> out = new ArrayList<>(2);
-    r.beginArray();
-    while (r.hasNext()) {
-      JsonToken e = r.peek();
-      if (e != JsonToken.STRING) {
-        throw Failure.malformed("claim aud must be a string or an array of strings, found " + describe(e) + " in the array");
-      }
-      out.add(r.nextString());
+    beginContainer();
+    if (!firstElement()) {
+      depth--;
+      return List.of();
     }
-    r.endArray();
+    String first = audienceElement();
+    if (!nextElement()) {
+      depth--;
+      return List.of(first);
+    }
+    List<String> out = new ArrayList<>(4);
+    out.add(first);
+    do {
+      out.add(audienceElement());
+    } while (nextElement());
+    depth--;
     return List.copyOf(out);
   }
 
-  private static @Nullable String string(JsonReader r, String what) throws IOException {
-    JsonToken t = r.peek();
-    if (t == JsonToken.NULL) {
-      r.nextNull();
+  private String audienceElement() {
+    int kind = peek();
+    if (kind != STRING) {
+      throw Failure.malformed("claim aud must be a string or an array of strings, found " + describe(kind) + " in the array");
+    }
+    return readString();
+  }
+
+  private @Nullable String string(String what) {
+    return string(what, "");
+  }
+
+  /** A string or null; a type error names the claim {@code what + suffix}. */
+  private @Nullable String string(String what, String suffix) {
+    int kind = peek();
+    if (kind == NULL) {
+      pos = literalEnd;
       return null;
     }
-    expect(r, JsonToken.STRING, what);
-    return r.nextString();
+    if (kind != STRING) {
+      throw Failure.malformed("claim " + what + suffix + " must be a string, got " + describe(kind));
+    }
+    return readString();
   }
 
   /**
-   * A NumericDate: any JSON number, truncated toward zero like go-jose's float-to-int64 conversion.
-   * The range is decided from the literal's digits and exponent before any arithmetic, in time
-   * linear in its length: a value of 10^19 or more is out of range at once (go-jose refuses what
-   * {@code ParseFloat} makes infinite), one under 1 in magnitude truncates to 0, and only the at
-   * most 19 integer digits of what remains are ever converted. (Gson refuses number literals longer
-   * than its 1,024-character buffer as malformed JSON before this runs.)
+   * A NumericDate into {@link #date}: any JSON number, truncated toward zero like go-jose's
+   * float-to-int64 conversion; false when the claim is null.
    */
-  private static @Nullable Long numericDate(JsonReader r, String what) throws IOException {
-    JsonToken t = r.peek();
-    if (t == JsonToken.NULL) {
-      r.nextNull();
-      return null;
+  private boolean numericDate(String what) {
+    int kind = peek();
+    if (kind == NULL) {
+      pos = literalEnd;
+      date = 0;
+      return false;
     }
-    if (t != JsonToken.NUMBER) {
-      throw Failure.malformed("claim " + what + " must be a number (NumericDate), got " + describe(t));
+    if (kind != NUMBER) {
+      throw Failure.malformed("claim " + what + " must be a number (NumericDate), got " + describe(kind));
     }
-    Long v = truncatedLong(r.nextString());
-    if (v == null) {
+    int from = pos;
+    pos = literalEnd;
+    if (plainInteger(from, literalEnd)) {
+      return true;
+    }
+    if (!truncatedLong(in, from, literalEnd)) {
       throw Failure.malformed("claim " + what + " is out of range for a NumericDate");
     }
-    return v;
+    date = truncated;
+    return true;
   }
+
+  // --- structure -------------------------------------------------------------------------------
+
+  private void beginTop() {
+    skipWhitespace();
+    if (pos == end) {
+      throw invalid();
+    }
+    int kind = peek();
+    if (kind != OBJECT) {
+      throw Failure.malformed("the " + part + " is not a JSON object (found " + describe(kind) + ")");
+    }
+    beginContainer();
+  }
+
+  private void endTop() {
+    depth--;
+    skipWhitespace();
+    if (pos != end) {
+      throw invalid();
+    }
+  }
+
+  /** Consumes the '{' or '[' at pos, within the nesting limit. */
+  private void beginContainer() {
+    if (++depth > NESTING_LIMIT) {
+      throw Failure.malformed("the " + part + " nests deeper than " + NESTING_LIMIT + " levels");
+    }
+    pos++;
+  }
+
+  /** After '{': whether a member follows (else consumes the '}'). */
+  private boolean firstMember() {
+    return first('}');
+  }
+
+  /** After a member's value: whether another member follows (consuming the ','), else consumes the '}'. */
+  private boolean nextMember() {
+    return next('}');
+  }
+
+  /** After '[': whether an element follows (else consumes the ']'). */
+  private boolean firstElement() {
+    return first(']');
+  }
+
+  private boolean nextElement() {
+    return next(']');
+  }
+
+  private boolean first(char close) {
+    skipWhitespace();
+    if (pos < end && in[pos] == close) {
+      pos++;
+      return false;
+    }
+    return true;
+  }
+
+  private boolean next(char close) {
+    skipWhitespace();
+    if (pos < end) {
+      byte b = in[pos++];
+      if (b == ',') {
+        return true;
+      }
+      if (b == close) {
+        return false;
+      }
+    }
+    throw invalid();
+  }
+
+  /** Reads a member's name and the ':' after it: the index of the name among {@code names}, or -1. */
+  private int name(@Nullable Names names) {
+    skipWhitespace();
+    if (pos == end || in[pos] != '"') {
+      throw invalid();
+    }
+    int from = ++pos;
+    int found = names == null ? -1 : names.at(in, from, end);
+    if (found >= 0) {
+      pos = from + names.bytes[found].length + 1; // a name sought, with no escape: nothing to scan
+    } else {
+      boolean plain = scanString();
+      int to = pos - 1;
+      found = names == null ? -1 : plain ? -1 : names.find(unescape(from, to));
+    }
+    skipWhitespace();
+    if (pos == end || in[pos] != ':') {
+      throw invalid();
+    }
+    pos++;
+    return found;
+  }
+
+  /** The kind of the value at pos (after whitespace); a number or keyword is checked whole. */
+  private int peek() {
+    skipWhitespace();
+    if (pos == end) {
+      throw invalid();
+    }
+    switch (in[pos]) {
+      case '{':
+        return OBJECT;
+      case '[':
+        return ARRAY;
+      case '"':
+        return STRING;
+      case 't':
+        return keyword("true", BOOLEAN);
+      case 'f':
+        return keyword("false", BOOLEAN);
+      case 'n':
+        return keyword("null", NULL);
+      default:
+        literalEnd = numberEnd(pos);
+        return NUMBER;
+    }
+  }
+
+  private int keyword(String word, int kind) {
+    int n = word.length();
+    if (end - pos < n) {
+      throw invalid();
+    }
+    for (int i = 1; i < n; i++) {
+      if (in[pos + i] != word.charAt(i)) {
+        throw invalid();
+      }
+    }
+    literalEnd = delimited(pos + n);
+    return kind;
+  }
+
+  /**
+   * The end of the number literal at {@code from}: {@code -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?}
+   * of at most {@value #MAX_NUMBER_CHARS} characters.
+   */
+  private int numberEnd(int from) {
+    int i = from;
+    if (i < end && in[i] == '-') {
+      i++;
+    }
+    if (i < end && in[i] == '0') {
+      i++;
+    } else {
+      i = digits(i);
+    }
+    if (i < end && in[i] == '.') {
+      i = digits(i + 1);
+    }
+    if (i < end && (in[i] == 'e' || in[i] == 'E')) {
+      i++;
+      if (i < end && (in[i] == '+' || in[i] == '-')) {
+        i++;
+      }
+      i = digits(i);
+    }
+    if (i - from > MAX_NUMBER_CHARS) {
+      throw invalid();
+    }
+    return delimited(i);
+  }
+
+  /** The end of the one or more digits at {@code from}. */
+  private int digits(int from) {
+    byte[] in = this.in;
+    int i = from;
+    while (i < end && in[i] >= '0' && in[i] <= '9') {
+      i++;
+    }
+    if (i == from) {
+      throw invalid();
+    }
+    return i;
+  }
+
+  /** A literal must be followed by a delimiter (or the end), not run on into other characters. */
+  private int delimited(int at) {
+    if (at < end) {
+      switch (in[at]) {
+        case ',':
+        case '}':
+        case ']':
+        case ' ':
+        case '\t':
+        case '\n':
+        case '\r':
+        case ':':
+        case '{':
+        case '[':
+        case '"':
+          break;
+        default:
+          throw invalid();
+      }
+    }
+    return at;
+  }
+
+  private void skipValue() {
+    switch (peek()) {
+      case OBJECT:
+        beginContainer();
+        if (firstMember()) {
+          do {
+            name(null);
+            skipValue();
+          } while (nextMember());
+        }
+        depth--;
+        break;
+      case ARRAY:
+        beginContainer();
+        if (firstElement()) {
+          do {
+            skipValue();
+          } while (nextElement());
+        }
+        depth--;
+        break;
+      case STRING:
+        pos++;
+        scanString();
+        break;
+      default:
+        pos = literalEnd;
+    }
+  }
+
+  private void skipWhitespace() {
+    if (pos < end && in[pos] > ' ') {
+      return; // compact JSON, the usual case
+    }
+    // Locals, not fields, in the loops that run over many bytes: the JIT keeps them in registers.
+    byte[] in = this.in;
+    int p = pos;
+    while (p < end) {
+      byte b = in[p];
+      if (b != ' ' && b != '\n' && b != '\r' && b != '\t') {
+        break;
+      }
+      p++;
+    }
+    pos = p;
+  }
+
+  // --- strings ---------------------------------------------------------------------------------
+
+  /**
+   * From just after an opening quote to just after the closing one, checking escapes and refusing
+   * control characters: true when the string has no escape (its bytes are its UTF-8 text).
+   */
+  private boolean scanString() {
+    boolean plain = true;
+    int p = pos;
+    while (true) {
+      p = plainRun(p);
+      if (p == end) {
+        throw invalid();
+      }
+      byte b = in[p++];
+      if (b == '"') {
+        pos = p;
+        return plain;
+      }
+      if (b != '\\') {
+        throw invalid(); // a control character
+      }
+      plain = false;
+      pos = p;
+      escape();
+      p = pos;
+    }
+  }
+
+  /** The bytes that end a plain run in a string body: quote, backslash and the control characters. */
+  private static final boolean[] STRING_STOP = new boolean[256];
+
+  static {
+    for (int b = 0; b < 0x20; b++) {
+      STRING_STOP[b] = true;
+    }
+    STRING_STOP['"'] = true;
+    STRING_STOP['\\'] = true;
+  }
+
+  /**
+   * The index of the first quote, backslash or control character at or after {@code p} in a string
+   * body, or the end; notes in {@link #nonAscii} whether it passed a byte of a multi-byte character.
+   */
+  private int plainRun(int p) {
+    byte[] in = this.in;
+    int high = 0;
+    while (p < end) {
+      byte b = in[p];
+      if (STRING_STOP[b & 0xff]) {
+        break;
+      }
+      high |= b;
+      p++;
+    }
+    if (high < 0) {
+      nonAscii = true;
+    }
+    return p;
+  }
+
+  /** Checks the escape after a backslash (pos is after the backslash) and returns its character. */
+  private char escape() {
+    if (pos == end) {
+      throw invalid();
+    }
+    byte b = in[pos++];
+    switch (b) {
+      case '"':
+      case '\\':
+      case '/':
+        return (char) b;
+      case 'b':
+        return '\b';
+      case 'f':
+        return '\f';
+      case 'n':
+        return '\n';
+      case 'r':
+        return '\r';
+      case 't':
+        return '\t';
+      case 'u':
+        if (end - pos < 4) {
+          throw invalid();
+        }
+        int c = 0;
+        for (int i = 0; i < 4; i++) {
+          int h = Character.digit(in[pos++], 16);
+          if (h < 0) {
+            throw invalid();
+          }
+          c = c << 4 | h;
+        }
+        return (char) c;
+      default:
+        throw invalid();
+    }
+  }
+
+  /** The string at pos (its opening quote), consumed. */
+  @SuppressWarnings("deprecation") // String(byte[], int, int, int): exact for ASCII, and small enough to inline
+  private String readString() {
+    int from = pos + 1;
+    nonAscii = false;
+    int p = plainRun(from);
+    if (p < end && in[p] == '"') {
+      pos = p + 1;
+      return nonAscii ? new String(in, from, p - from, StandardCharsets.UTF_8) : new String(in, 0, from, p - from);
+    }
+    pos = from;
+    scanString(); // an escape, or a refusal
+    return unescape(from, pos - 1);
+  }
+
+  /** The text of the already checked string body {@code in[from, to)}, escapes resolved. */
+  private String unescape(int from, int to) {
+    StringBuilder sb = new StringBuilder(to - from);
+    int saved = pos;
+    int run = from;
+    pos = from;
+    while (pos < to) {
+      if (in[pos] == '\\') {
+        sb.append(new String(in, run, pos - run, StandardCharsets.UTF_8));
+        pos++;
+        sb.append(escape());
+        run = pos;
+      } else {
+        pos++;
+      }
+    }
+    sb.append(new String(in, run, to - run, StandardCharsets.UTF_8));
+    pos = saved;
+    return sb.toString();
+  }
+
+  // --- numbers ---------------------------------------------------------------------------------
 
   /** Exponents beyond this cannot bring any literal that fits in a token into or out of range. */
   private static final int EXPONENT_SATURATION = 1_000_000_000;
 
+  /** The common case, into {@link #date}: a plain integer of at most 18 digits, which cannot overflow. */
+  private boolean plainInteger(int from, int to) {
+    byte[] in = this.in;
+    boolean negative = in[from] == '-';
+    int i = negative ? from + 1 : from;
+    if (to - i > 18) {
+      return false;
+    }
+    long v = 0;
+    for (; i < to; i++) {
+      int d = in[i] - '0';
+      if (d < 0 || d > 9) {
+        return false;
+      }
+      v = v * 10 + d;
+    }
+    date = negative ? -v : v;
+    return true;
+  }
+
   /**
-   * A JSON number literal truncated toward zero to a long, or null when it is out of the long range
-   * or not a JSON number. Linear in the literal's length; no BigDecimal or BigInteger.
+   * The JSON number literal {@code s[from, to)} (already checked) truncated toward zero into {@link
+   * #truncated}; false when it is out of the long range. The range is decided from the literal's
+   * digits and exponent before any arithmetic, in time linear in its length: a value of 10^19 or
+   * more is out of range at once (go-jose refuses what {@code ParseFloat} makes infinite), one under
+   * 1 in magnitude truncates to 0, and only the at most 19 integer digits of what remains are ever
+   * converted. No BigDecimal or BigInteger.
    */
-  static @Nullable Long truncatedLong(String literal) {
-    int n = literal.length();
-    int i = 0;
-    boolean negative = false;
-    if (i < n && literal.charAt(i) == '-') {
-      negative = true;
+  private boolean truncatedLong(byte[] s, int from, int to) {
+    int i = from;
+    boolean negative = s[i] == '-';
+    if (negative) {
       i++;
     }
     int intStart = i;
-    while (i < n && isDigit(literal.charAt(i))) {
+    while (i < to && s[i] >= '0' && s[i] <= '9') {
       i++;
     }
     int intEnd = i;
-    if (intEnd == intStart) {
-      return null;
-    }
     int fracStart = intEnd;
     int fracEnd = intEnd;
-    if (i < n && literal.charAt(i) == '.') {
+    if (i < to && s[i] == '.') {
       i++;
       fracStart = i;
-      while (i < n && isDigit(literal.charAt(i))) {
+      while (i < to && s[i] >= '0' && s[i] <= '9') {
         i++;
       }
       fracEnd = i;
-      if (fracEnd == fracStart) {
-        return null;
-      }
     }
     long exponent = 0;
-    if (i < n && (literal.charAt(i) == 'e' || literal.charAt(i) == 'E')) {
+    if (i < to && (s[i] == 'e' || s[i] == 'E')) {
       i++;
       boolean negExp = false;
-      if (i < n && (literal.charAt(i) == '+' || literal.charAt(i) == '-')) {
-        negExp = literal.charAt(i) == '-';
+      if (s[i] == '+' || s[i] == '-') {
+        negExp = s[i] == '-';
         i++;
       }
-      int expStart = i;
-      while (i < n && isDigit(literal.charAt(i))) {
+      while (i < to) {
         if (exponent < EXPONENT_SATURATION) {
-          exponent = exponent * 10 + (literal.charAt(i) - '0');
+          exponent = exponent * 10 + (s[i] - '0');
         }
         i++;
-      }
-      if (i == expStart) {
-        return null;
       }
       exponent = Math.min(exponent, EXPONENT_SATURATION);
       if (negExp) {
         exponent = -exponent;
       }
     }
-    if (i != n) {
-      return null;
-    }
     // The significant digits are int digits then fraction digits; find the first non-zero one.
     int intDigits = intEnd - intStart;
-    int fracDigits = fracEnd - fracStart;
-    int total = intDigits + fracDigits;
+    int total = intDigits + (fracEnd - fracStart);
     int first = 0;
-    while (first < total && digitAt(literal, intStart, intDigits, fracStart, first) == '0') {
+    while (first < total && digitAt(s, intStart, intDigits, fracStart, first) == '0') {
       first++;
     }
     if (first == total) {
-      return 0L;
+      truncated = 0;
+      return true;
     }
     // How many digits of the value lie before the decimal point, counted from the first non-zero.
     long integerDigits = (long) intDigits - first + exponent;
     if (integerDigits <= 0) {
-      return 0L;
+      truncated = 0;
+      return true;
     }
     if (integerDigits > 19) {
-      return null;
+      return false;
     }
-    StringBuilder sb = new StringBuilder(20);
-    if (negative) {
-      sb.append('-');
-    }
+    long v = 0;
     for (int k = 0; k < integerDigits; k++) {
       int at = first + k;
-      sb.append(at < total ? digitAt(literal, intStart, intDigits, fracStart, at) : '0');
+      int d = at < total ? digitAt(s, intStart, intDigits, fracStart, at) - '0' : 0;
+      // Accumulate negatively: the long range has one more negative value than positive ones.
+      if (v < (Long.MIN_VALUE + d) / 10) {
+        return false;
+      }
+      v = v * 10 - d;
     }
-    try {
-      return Long.parseLong(sb.toString());
-    } catch (NumberFormatException e) {
-      return null;
+    if (!negative && v == Long.MIN_VALUE) {
+      return false;
     }
+    truncated = negative ? v : -v;
+    return true;
   }
 
-  private static boolean isDigit(char c) {
-    return c >= '0' && c <= '9';
+  private static byte digitAt(byte[] s, int intStart, int intDigits, int fracStart, int index) {
+    return index < intDigits ? s[intStart + index] : s[fracStart + index - intDigits];
   }
 
-  private static char digitAt(String literal, int intStart, int intDigits, int fracStart, int index) {
-    return index < intDigits ? literal.charAt(intStart + index) : literal.charAt(fracStart + index - intDigits);
-  }
+  // --- failures --------------------------------------------------------------------------------
 
-  private static void beginTopObject(JsonReader r, String part) throws IOException {
-    JsonToken t = r.peek();
-    if (t != JsonToken.BEGIN_OBJECT) {
-      throw Failure.malformed("the " + part + " is not a JSON object (found " + describe(t) + ")");
-    }
-    r.beginObject();
-  }
-
-  private static void endTop(JsonReader r, String part) throws IOException {
-    r.endObject();
-    if (r.peek() != JsonToken.END_DOCUMENT) {
-      throw Failure.malformed("the " + part + " has data after its JSON object");
+  private void expect(int kind, int want, String what) {
+    if (kind != want) {
+      throw Failure.malformed("claim " + what + " must be " + describe(want) + ", got " + describe(kind));
     }
   }
 
-  private static void expect(JsonReader r, JsonToken want, String what) throws IOException {
-    JsonToken t = r.peek();
-    if (t != want) {
-      throw Failure.malformed("claim " + what + " must be " + describe(want) + ", got " + describe(t));
-    }
+  private Failure invalid() {
+    return Failure.malformed("the " + part + " is not valid JSON");
   }
 
-  private static String describe(JsonToken t) {
-    switch (t) {
-      case BEGIN_OBJECT:
+  private static String describe(int kind) {
+    switch (kind) {
+      case OBJECT:
         return "an object";
-      case BEGIN_ARRAY:
+      case ARRAY:
         return "an array";
       case STRING:
         return "a string";
@@ -396,28 +873,71 @@ public final class Json {
         return "a number";
       case BOOLEAN:
         return "a boolean";
-      case NULL:
-        return "null";
-      case END_DOCUMENT:
-        return "the end of the input";
       default:
-        return t.name().toLowerCase(java.util.Locale.ROOT);
+        return "null";
     }
   }
 
-  private static Failure rethrow(Exception e, String part) {
-    if (e instanceof Failure) {
-      return (Failure) e;
+  /** Member names to look for, as bytes (for names without escapes) and as strings. */
+  private static final class Names {
+    final String[] strings;
+    final byte[][] bytes;
+    /** The indexes of the names that start with each ASCII byte. */
+    final int[][] byFirstByte = new int[128][];
+
+    Names(String... names) {
+      this.strings = names;
+      this.bytes = new byte[names.length][];
+      for (int i = 0; i < names.length; i++) {
+        bytes[i] = names[i].getBytes(StandardCharsets.US_ASCII);
+        int first = bytes[i][0];
+        int[] list = byFirstByte[first] == null ? new int[0] : byFirstByte[first];
+        list = java.util.Arrays.copyOf(list, list.length + 1);
+        list[list.length - 1] = i;
+        byFirstByte[first] = list;
+      }
     }
-    // Gson's messages quote positions and paths, never values; still, state only the kind of fault.
-    String what = e.getClass().getSimpleName().equals("MalformedJsonException")
-        || e instanceof com.google.gson.JsonParseException
-        || e instanceof IOException
-        ? "the " + part + " is not valid JSON"
-        : "the " + part + " could not be read as JSON";
-    if (e.getMessage() != null && e.getMessage().contains("Nesting limit")) {
-      what = "the " + part + " nests deeper than " + NESTING_LIMIT + " levels";
+
+    /**
+     * The index of the name that stands literally at {@code in[from]} followed by its closing quote,
+     * or -1 (an other name, or one written with escapes). No name holds a quote or a backslash, so a
+     * literal match followed by a quote is the whole name.
+     */
+    int at(byte[] in, int from, int end) {
+      if (from >= end || in[from] < 0) {
+        return -1;
+      }
+      int[] candidates = byFirstByte[in[from]];
+      if (candidates == null) {
+        return -1;
+      }
+      for (int i : candidates) {
+        byte[] name = bytes[i];
+        int close = from + name.length;
+        if (close < end && in[close] == '"' && same(name, in, from)) {
+          return i;
+        }
+      }
+      return -1;
     }
-    return Failure.malformed(what);
+
+    private static boolean same(byte[] name, byte[] in, int from) {
+      for (int k = 1; k < name.length; k++) {
+        if (name[k] != in[from + k]) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    /** The index of an unescaped name, or -1. */
+    int find(String name) {
+      for (int i = 0; i < strings.length; i++) {
+        if (strings[i].equals(name)) {
+          return i;
+        }
+      }
+      return -1;
+    }
   }
 }

@@ -1,34 +1,27 @@
 package dev.saidentity.core.internal;
 
 import dev.saidentity.core.TokenValidationException.Reason;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 
 /**
- * A compact JWS split and decoded: header, claims, the signing input and the signature. Parsing
- * checks structure and JSON types only; it proves nothing about the signature.
+ * A compact JWS split and decoded in one pass: the token's bytes are decoded in place, and the header
+ * and claims are read straight from the decoded bytes. Parsing checks
+ * structure and JSON types only; it proves nothing about the signature.
  */
 public final class ParsedToken {
 
   /** Tokens longer than this are refused before any parsing. */
   public static final int MAX_LENGTH = 64 * 1024;
 
-  private static final Base64.Decoder B64 = Base64.getUrlDecoder();
-
   public final String token;
-  /** The token as ASCII bytes; the signing input is {@code bytes[0, signingInputLength)}. */
-  public final byte[] bytes;
+  /** The signing input is {@code token[0, signingInputLength)} (header and payload with their dot). */
   public final int signingInputLength;
-  public final byte[] signature;
   public final Header header;
   public final Claims claims;
 
-  private ParsedToken(String token, byte[] bytes, int signingInputLength, byte[] signature, Header header, Claims claims) {
+  private ParsedToken(String token, int signingInputLength, Header header, Claims claims) {
     this.token = token;
-    this.bytes = bytes;
     this.signingInputLength = signingInputLength;
-    this.signature = signature;
     this.header = header;
     this.claims = claims;
   }
@@ -57,19 +50,40 @@ public final class ParsedToken {
     if (dot1 < 0 || dot2 < 0 || token.indexOf('.', dot2 + 1) >= 0) {
       throw Failure.malformed("a compact JWS has exactly 3 dot-separated segments, this has " + segments(token));
     }
+    // Every segment is checked before any JSON is read, in order. Header and payload are decoded in
+    // place, into the start of the token's bytes (decoding shrinks, so it never overtakes its input).
     byte[] bytes = token.getBytes(StandardCharsets.ISO_8859_1);
-    byte[] headerJson = decode(bytes, 0, dot1, "header");
-    byte[] payloadJson = decode(bytes, dot1 + 1, dot2, "payload");
-    byte[] signature = decode(bytes, dot2 + 1, bytes.length, "signature");
-    Header header = Json.parseHeader(new String(headerJson, StandardCharsets.UTF_8));
+    int headerLength = decode(bytes, 0, dot1, bytes, 0, "header");
+    int payloadLength = decode(bytes, dot1 + 1, dot2, bytes, headerLength, "payload");
+    // The signature is only checked here: it is decoded when verified.
+    if (!Base64Url.valid(bytes, dot2 + 1, bytes.length)) {
+      throw segmentFault(bytes, dot2 + 1, bytes.length, "signature");
+    }
+    Header header = Json.parseHeader(bytes, 0, headerLength);
     if (header.alg == null) {
       throw new Failure(Reason.MALFORMED, "malformed token", "the header has no alg");
     }
     if (header.crit) {
       throw Failure.malformed("the header lists critical extensions (crit), none of which is supported");
     }
-    Claims claims = Json.parseClaims(new String(payloadJson, StandardCharsets.UTF_8));
-    return new ParsedToken(token, bytes, dot2, signature, header, claims);
+    Claims claims = Json.parseClaims(bytes, headerLength, headerLength + payloadLength);
+    return new ParsedToken(token, dot2, header, claims);
+  }
+
+  /**
+   * The signing input as the ASCII bytes the signature covers, in a new array of the whole token
+   * (the signing input is its first {@link #signingInputLength} bytes). Made only for verification.
+   */
+  public byte[] bytes() {
+    return token.getBytes(StandardCharsets.ISO_8859_1);
+  }
+
+  /** The signature decoded from {@code bytes}, which is {@link #bytes()} (checked by {@link #parse(String)}). */
+  public byte[] signature(byte[] bytes) {
+    int from = signingInputLength + 1;
+    byte[] signature = new byte[Base64Url.decodedLength(bytes.length - from)];
+    Base64Url.decode(bytes, from, bytes.length, signature, 0);
+    return signature;
   }
 
   private static int segments(String token) {
@@ -82,23 +96,20 @@ public final class ParsedToken {
     return n;
   }
 
-  private static byte[] decode(byte[] bytes, int from, int to, String part) {
-    for (int i = from; i < to; i++) {
-      byte b = bytes[i];
-      if (!((b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') || (b >= '0' && b <= '9') || b == '-' || b == '_')) {
-        throw Failure.malformed("the " + part + " segment is not unpadded base64url");
-      }
+  private static int decode(byte[] in, int from, int to, byte[] out, int at, String part) {
+    int n = Base64Url.decode(in, from, to, out, at);
+    if (n < 0) {
+      // A segment of impossible length is refused before anything is written, so it is intact for
+      // segmentFault(..); any other refusal is a stray character.
+      throw ((to - from) & 3) == 1 ? segmentFault(in, from, to, part) : Failure.malformed("the " + part + " segment is not unpadded base64url");
     }
-    if ((to - from) % 4 == 1) {
-      throw Failure.malformed("the " + part + " segment has an impossible base64url length");
-    }
-    try {
-      ByteBuffer out = B64.decode(ByteBuffer.wrap(bytes, from, to - from));
-      byte[] a = new byte[out.remaining()];
-      out.get(a);
-      return a;
-    } catch (IllegalArgumentException e) {
-      throw Failure.malformed("the " + part + " segment is not unpadded base64url");
-    }
+    return n;
+  }
+
+  /** Why an intact segment is refused: a stray character is reported before an impossible length. */
+  private static Failure segmentFault(byte[] in, int from, int to, String part) {
+    return Failure.malformed(Base64Url.fault(in, from, to) == Base64Url.Fault.IMPOSSIBLE_LENGTH
+        ? "the " + part + " segment has an impossible base64url length"
+        : "the " + part + " segment is not unpadded base64url");
   }
 }

@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Signature verification with {@code java.security}, one cached {@link Signature} per algorithm and
- * thread. ES signatures must be exactly R‖S of the curve's size with 0 &lt; R, S &lt; n (refusing
+ * thread, initialized again only when the key changes. ES signatures must be exactly R‖S of the curve's size with 0 &lt; R, S &lt; n (refusing
  * CVE-2022-21449 forgeries before they reach the provider). When BouncyCastle's provider is on the
  * class path it verifies ES signatures (its custom-curve arithmetic is many times faster than the
  * JDK's); set the system property {@code saidentity.bouncycastle=false} to keep the JDK's.
@@ -27,8 +27,22 @@ public final class Verifier {
   private static final Logger LOG = LoggerFactory.getLogger(Verifier.class);
   private static final Alg[] ALGS = Alg.values();
 
-  private static final ThreadLocal<Signature[]> JDK = ThreadLocal.withInitial(() -> new Signature[ALGS.length]);
-  private static final ThreadLocal<Signature[]> BCS = ThreadLocal.withInitial(() -> new Signature[ALGS.length]);
+  private static final ThreadLocal<Slot[]> JDK = ThreadLocal.withInitial(() -> new Slot[ALGS.length]);
+  private static final ThreadLocal<Slot[]> BCS = ThreadLocal.withInitial(() -> new Slot[ALGS.length]);
+
+  /**
+   * A thread's Signature for one algorithm and the key it was last initialized with: {@code verify}
+   * leaves a Signature initialized for that key (the JCA contract), so a repeat with the same key
+   * skips {@code initVerify}. Any failure forgets the key, so the next use initializes afresh.
+   */
+  private static final class Slot {
+    final Signature signature;
+    @Nullable PublicKey key;
+
+    Slot(Signature signature) {
+      this.signature = signature;
+    }
+  }
 
   private Verifier() {}
 
@@ -75,35 +89,41 @@ public final class Verifier {
     if (!k.compatible(alg)) {
       return false;
     }
-    byte[] sig = t.signature;
+    byte[] bytes = t.bytes();
+    byte[] sig = t.signature(bytes);
     if (alg.ec && !validEcSignature(sig, alg, (ECPublicKey) k.key)) {
       return false;
     }
+    Slot slot = null;
     try {
-      Signature s;
-      PublicKey bcKey = alg.ec ? k.bcKey() : null;
-      if (bcKey != null) {
-        s = signature(BCS.get(), alg, Bc.PROVIDER);
-        s.initVerify(bcKey);
-      } else {
-        s = signature(JDK.get(), alg, null);
-        s.initVerify(k.key);
-        if (alg.pss != null) {
+      PublicKey bcKey = alg.ec ? k.bcKey() : null; // BouncyCastle loads on the first EC key only
+      boolean bc = bcKey != null;
+      slot = slot(bc ? BCS.get() : JDK.get(), alg, bc ? Bc.PROVIDER : null);
+      PublicKey key = bc ? bcKey : k.key;
+      Signature s = slot.signature;
+      if (slot.key != key) {
+        slot.key = null;
+        s.initVerify(key);
+        if (!bc && alg.pss != null) {
           s.setParameter(alg.pss);
         }
+        slot.key = key;
       }
-      s.update(t.bytes, 0, t.signingInputLength);
+      s.update(bytes, 0, t.signingInputLength);
       return s.verify(sig);
     } catch (GeneralSecurityException | RuntimeException e) {
+      if (slot != null) {
+        slot.key = null;
+      }
       return false;
     }
   }
 
-  private static Signature signature(Signature[] cache, Alg alg, @Nullable Provider provider) throws GeneralSecurityException {
-    Signature s = cache[alg.ordinal()];
+  private static Slot slot(Slot[] slots, Alg alg, @Nullable Provider provider) throws GeneralSecurityException {
+    Slot s = slots[alg.ordinal()];
     if (s == null) {
-      s = provider == null ? Signature.getInstance(alg.jcaName) : Signature.getInstance(alg.bcName(), provider);
-      cache[alg.ordinal()] = s;
+      s = new Slot(provider == null ? Signature.getInstance(alg.jcaName) : Signature.getInstance(alg.bcName(), provider));
+      slots[alg.ordinal()] = s;
     }
     return s;
   }
