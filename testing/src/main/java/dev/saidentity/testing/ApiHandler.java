@@ -71,7 +71,7 @@ final class ApiHandler {
       throw new StatusError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource", null);
     }
     authorize(req.user, Rbac.Attributes.nonResource("get", p), "");
-    return nonResource.get(p, seg);
+    return nonResource.get(p, seg, req.accept);
   }
 
   private void authorize(Rbac.User u, Rbac.Attributes a, String name) {

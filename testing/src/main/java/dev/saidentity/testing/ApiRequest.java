@@ -9,14 +9,17 @@ final class ApiRequest {
   final String path;
   final Map<String, List<String>> query;
   final String contentType;
+  /** The Accept header, "" when there is none. */
+  final String accept;
   final byte[] body;
   final Rbac.User user;
 
-  ApiRequest(String method, String path, Map<String, List<String>> query, String contentType, byte[] body, Rbac.User user) {
+  ApiRequest(String method, String path, Map<String, List<String>> query, String contentType, String accept, byte[] body, Rbac.User user) {
     this.method = method;
     this.path = path;
     this.query = query;
     this.contentType = contentType;
+    this.accept = accept;
     this.body = body;
     this.user = user;
   }

@@ -135,6 +135,56 @@ final class Discovery {
     return o;
   }
 
+  /** How clients ask for the protobuf-encoded OpenAPI v2 document ({@code gnostic}'s {@code openapi_v2.Document}). */
+  static final String OPENAPI_V2_PROTOBUF_ACCEPT = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf";
+  /** The Content-Type kube-openapi answers it with ({@code @} is not valid in a media type, so a {@code .}). */
+  static final String OPENAPI_V2_PROTOBUF = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf";
+
+  /**
+   * {@code /openapi/v2} as JSON: a valid Swagger 2.0 document with no paths or definitions. Clients
+   * that validate against it (kubectl 1.27's strict validation) skip kinds it does not describe.
+   */
+  static JsonObject openApiV2() {
+    JsonObject info = new JsonObject();
+    info.addProperty("title", "Kubernetes");
+    info.addProperty("version", openApiVersion());
+    JsonObject doc = new JsonObject();
+    doc.addProperty("swagger", "2.0");
+    doc.add("info", info);
+    doc.add("paths", new JsonObject());
+    doc.add("definitions", new JsonObject());
+    return doc;
+  }
+
+  /** {@link #openApiV2()} as protobuf: {@code Document{swagger = 1; info = 2}}, {@code Info{title = 1; version = 2}}. */
+  static byte[] openApiV2Protobuf() {
+    java.io.ByteArrayOutputStream info = new java.io.ByteArrayOutputStream();
+    protoString(info, 1, "Kubernetes");
+    protoString(info, 2, openApiVersion());
+    java.io.ByteArrayOutputStream doc = new java.io.ByteArrayOutputStream();
+    protoString(doc, 1, "2.0");
+    protoBytes(doc, 2, info.toByteArray());
+    return doc.toByteArray();
+  }
+
+  private static String openApiVersion() {
+    return "v1." + KUBE_VERSION_MINOR + ".0";
+  }
+
+  private static void protoString(java.io.ByteArrayOutputStream out, int field, String value) {
+    protoBytes(out, field, value.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  /** A length-delimited field; the values here are shorter than 128 bytes, so each length is one byte. */
+  private static void protoBytes(java.io.ByteArrayOutputStream out, int field, byte[] value) {
+    if (value.length > 127 || field > 15) {
+      throw new IllegalArgumentException("a field this small encoder cannot write");
+    }
+    out.write(field << 3 | 2);
+    out.write(value.length);
+    out.write(value, 0, value.length);
+  }
+
   /** {@code /openapi/v3}: one entry per group-version. */
   static JsonObject openApiV3Root() {
     JsonObject paths = new JsonObject();
@@ -218,7 +268,7 @@ final class Discovery {
     components.add("schemas", schemas);
     JsonObject info = new JsonObject();
     info.addProperty("title", "Kubernetes");
-    info.addProperty("version", "v1." + KUBE_VERSION_MINOR + ".0");
+    info.addProperty("version", openApiVersion());
     JsonObject doc = new JsonObject();
     doc.addProperty("openapi", "3.0.0");
     doc.add("info", info);

@@ -127,8 +127,9 @@ final class Front implements Http1Server.Handler {
 
   private ApiResponse dispatch(String method, Http1Server.WireRequest w, Rbac.User user) {
     String ct = w.header("content-type");
+    String accept = w.header("accept");
     try {
-      return handler.handle(new ApiRequest(method, decodePath(w.rawPath), query(w.rawQuery), ct == null ? "" : ct, w.body, user));
+      return handler.handle(new ApiRequest(method, decodePath(w.rawPath), query(w.rawQuery), ct == null ? "" : ct, accept == null ? "" : accept, w.body, user));
     } catch (StatusError e) {
       return ApiResponse.json(e.code, e.toStatus());
     } catch (RuntimeException e) {

@@ -12,8 +12,8 @@ final class NonResource {
     this.server = server;
   }
 
-  /** The answer to an authorized GET of {@code p} (split into {@code seg}). */
-  ApiResponse get(String p, String[] seg) {
+  /** The answer to an authorized GET of {@code p} (split into {@code seg}) for a client that accepts {@code accept}. */
+  ApiResponse get(String p, String[] seg, String accept) {
     switch (p) {
       case "/version":
         return ApiResponse.json(200, Discovery.version());
@@ -27,6 +27,11 @@ final class NonResource {
         return ApiResponse.json(200, Discovery.groupList());
       case "/api/v1":
         return ApiResponse.json(200, Discovery.resourceList("", "v1"));
+      case "/openapi/v2":
+        // kubectl up to 1.27 reads it (as protobuf) before any apply or create whose validation is strict
+        return accept.contains(Discovery.OPENAPI_V2_PROTOBUF_ACCEPT) || accept.contains(Discovery.OPENAPI_V2_PROTOBUF)
+            ? new ApiResponse(200, Discovery.OPENAPI_V2_PROTOBUF, Discovery.openApiV2Protobuf())
+            : ApiResponse.json(200, Discovery.openApiV2());
       case "/openapi/v3":
         return ApiResponse.json(200, Discovery.openApiV3Root());
       case "/.well-known/openid-configuration": {

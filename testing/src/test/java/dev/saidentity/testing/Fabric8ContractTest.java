@@ -259,11 +259,14 @@ class Fabric8ContractTest {
       assertThat(RealClients.lists(server, listPath)).as("lists of %s while watching", listPath).isEqualTo(lists);
       // The history the informer's watch would resume from is gone: its next watch gets 410 Gone, and
       // it must list again (upstream's reflector does the same) rather than miss changes or give up.
+      // Unlike client-go and client-java, fabric8 (7.9, ProcessorStore.updateInternal) notifies nothing
+      // for a relisted object whose resourceVersion did not change, so the relist shows through the
+      // object created after the compaction: its resourceVersion is past the floor, the informer's old
+      // watch cannot deliver it, only the relist (or a watch from the relist's resourceVersion) can.
       RealClients.compactHistory(server);
-      RealClients.awaitMatch(events, "relisted default"::equals, "a relist after the compaction", RealClients.EVENT_DEADLINE);
-      assertThat(RealClients.lists(server, listPath)).as("lists of %s after the compaction", listPath).isGreaterThan(lists);
       sas().inNamespace(ns).resource(sa("after-compaction", Map.of())).create();
       RealClients.awaitMatch(events, "add after-compaction"::equals, "add after-compaction", RealClients.EVENT_DEADLINE);
+      assertThat(RealClients.lists(server, listPath)).as("lists of %s after the compaction", listPath).isGreaterThan(lists);
       sas().inNamespace(ns).withName("after-compaction").edit(s -> new ServiceAccountBuilder(s).editMetadata().addToLabels("v", "3").endMetadata()
           .build());
       RealClients.awaitMatch(events, "update after-compaction {v=3}"::equals, "update after-compaction", RealClients.EVENT_DEADLINE);
