@@ -369,9 +369,33 @@ final class ManagedFields {
         if (!path.isEmpty()) {
           out.add(path);
         }
-      } else if (e.getValue().isJsonObject()) {
+      } else if (e.getValue().isJsonObject() && wellFormed(e.getKey())) {
         decode(child(path, e.getKey()), e.getValue().getAsJsonObject(), out, depth + 1);
       }
+    }
+  }
+
+  /**
+   * Whether a FieldsV1 member is one this model can walk: {@code f:NAME}, {@code k:} with a non-empty
+   * JSON object, {@code v:} with a JSON value, {@code i:} with an index. Anything else (as a client may
+   * send in {@code metadata.managedFields}) is not a field and is left out, never a 500.
+   */
+  static boolean wellFormed(String e) {
+    if (e.startsWith("f:")) {
+      return true;
+    }
+    if (e.startsWith("i:")) {
+      return e.length() > 2 && e.length() < 12 && e.substring(2).chars().allMatch(c -> c >= '0' && c <= '9');
+    }
+    if (!e.startsWith("k:") && !e.startsWith("v:")) {
+      return false;
+    }
+    try {
+      JsonElement v = com.google.gson.JsonParser.parseString(e.substring(2));
+      return e.startsWith("v:") ? !v.isJsonNull() || e.substring(2).strip().equals("null")
+          : v.isJsonObject() && v.getAsJsonObject().size() > 0;
+    } catch (com.google.gson.JsonParseException bad) {
+      return false;
     }
   }
 

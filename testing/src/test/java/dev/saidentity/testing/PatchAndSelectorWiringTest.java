@@ -119,4 +119,19 @@ class PatchAndSelectorWiringTest {
     assertThat(http.get(CMS + "?watch=1&fieldSelector=spec.nodeName%3Dx").code()).as("not a ConfigMap field").isEqualTo(400);
     assertThat(http.delete(CMS + "?labelSelector=" + bad).code()).isEqualTo(400);
   }
+
+  @Test
+  void malformedManagedFieldsSentByAClient_areNotFields_neverA500() {
+    // k:x (not an object), k:{} (no key), i:abc: a client may send anything in metadata.managedFields.
+    String body = "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"m\",\"managedFields\":[{\"manager\":\"m\","
+        + "\"operation\":\"Apply\",\"apiVersion\":\"v1\",\"fieldsType\":\"FieldsV1\",\"fieldsV1\":{\"f:data\":{\"k:x\":{\"f:a\":{}},"
+        + "\"k:{}\":{\"f:b\":{}},\"i:abc\":{\"f:c\":{}},\"f:keep\":{}}}}]},\"data\":{\"keep\":\"1\"}}";
+    assertThat(http.post(CMS, body).code()).isEqualTo(201);
+    Http.Response applied = apply(CMS + "/m", "?fieldManager=m", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: m\n");
+    assertThat(applied.code()).as(applied.body()).isEqualTo(200);
+    assertThat(String.valueOf(applied.json().getAsJsonObject("metadata").get("managedFields"))).as("the malformed members are gone")
+        .doesNotContain("k:x").doesNotContain("i:abc");
+    Http.Response patched = http.mergePatch(CMS + "/m?fieldManager=other", "{\"data\":{\"z\":\"1\"}}");
+    assertThat(patched.code()).as(patched.body()).isEqualTo(200);
+  }
 }
