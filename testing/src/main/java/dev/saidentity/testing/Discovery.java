@@ -145,14 +145,20 @@ final class Discovery {
    * that validate against it (kubectl 1.27's strict validation) skip kinds it does not describe.
    */
   static JsonObject openApiV2() {
+    JsonObject doc = openApiDocument("swagger", "2.0", new JsonObject());
+    doc.add("definitions", new JsonObject());
+    return doc;
+  }
+
+  /** An OpenAPI document's head: its version field ({@code swagger} or {@code openapi}), info and paths. */
+  private static JsonObject openApiDocument(String versionField, String version, JsonObject paths) {
     JsonObject info = new JsonObject();
     info.addProperty("title", "Kubernetes");
     info.addProperty("version", openApiVersion());
     JsonObject doc = new JsonObject();
-    doc.addProperty("swagger", "2.0");
+    doc.addProperty(versionField, version);
     doc.add("info", info);
-    doc.add("paths", new JsonObject());
-    doc.add("definitions", new JsonObject());
+    doc.add("paths", paths);
     return doc;
   }
 
@@ -266,13 +272,7 @@ final class Discovery {
     }
     JsonObject components = new JsonObject();
     components.add("schemas", schemas);
-    JsonObject info = new JsonObject();
-    info.addProperty("title", "Kubernetes");
-    info.addProperty("version", openApiVersion());
-    JsonObject doc = new JsonObject();
-    doc.addProperty("openapi", "3.0.0");
-    doc.add("info", info);
-    doc.add("paths", paths);
+    JsonObject doc = openApiDocument("openapi", "3.0.0", paths);
     doc.add("components", components);
     return doc;
   }
