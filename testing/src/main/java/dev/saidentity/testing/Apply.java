@@ -63,7 +63,7 @@ final class Apply {
 
     if (current == null) {
       JsonObject created = cfg.deepCopy();
-      JsonObject m = ManagedFields.metadata(created);
+      JsonObject m = ObjectStore.meta(created);
       SERVER_METADATA.forEach(m::remove);
       List<JsonObject> entries = new ArrayList<>();
       entries.add(ManagedFields.entry(fieldManager, "Apply", type.apiVersion(), now, appliedSet));

@@ -458,7 +458,7 @@ final class ManagedFields {
     }
     kept.sort(Comparator.comparing((JsonObject e) -> Rbac.str(e, "operation")).thenComparing(e -> Rbac.str(e, "time"))
         .thenComparing(e -> Rbac.str(e, "manager")).thenComparing(e -> Rbac.str(e, "apiVersion")));
-    JsonObject meta = metadata(o);
+    JsonObject meta = ObjectStore.meta(o);
     if (kept.isEmpty()) {
       meta.remove("managedFields");
     } else {
@@ -466,17 +466,6 @@ final class ManagedFields {
       kept.forEach(a::add);
       meta.add("managedFields", a);
     }
-  }
-
-  /** The object's metadata, created when absent (kept here so these helpers do not depend on the store). */
-  static JsonObject metadata(JsonObject o) {
-    JsonElement m = o.get("metadata");
-    if (m == null || !m.isJsonObject()) {
-      JsonObject created = new JsonObject();
-      o.add("metadata", created);
-      return created;
-    }
-    return m.getAsJsonObject();
   }
 
   /** Whether the set holds {@code path} or a path below it (descendants sort right after a path in {@link #PATH_ORDER}). */
