@@ -23,14 +23,18 @@ import org.jspecify.annotations.Nullable;
 /**
  * The build's start-up step for {@code cli/target}, run by {@code package} after the jar is shaded:
  * {@code java -cp sa-identity.jar dev.saidentity.cli.CdsTraining ROOT TARGET} writes the launcher
- * script {@code TARGET/sa-identity}, then starts a second JVM with {@code -XX:ArchiveClassesAtExit} (and
+ * script {@code TARGET/sa-identity}, then starts a second JVM with {@code -XX:DumpLoadedClassList} (and
  * the launcher's options) that runs each one-shot command once ({@code decode}, {@code validate} with
- * an RSA and an EC key, {@code whoami --offline}, {@code audit -f}, the help), so that the classes they
- * load go into the class-data sharing archive it writes at exit. The archive is written beside the
- * final name and moved into place only when that JVM exits 0 within its deadline: a truncated archive
- * crashes JDK 17 rather than being ignored. Command output is discarded; a command that does not answer
- * as expected is reported on standard error but fails nothing: the archive is an optimisation, and the
- * commands have their tests.
+ * an RSA and an EC key, {@code whoami --offline}, {@code audit -f}, the help), and a third with
+ * {@code -Xshare:dump} that writes a static class-data sharing archive of the classes they loaded, the
+ * JDK's and the jar's. A static archive, not a dynamic one ({@code -XX:ArchiveClassesAtExit}): JDK 17
+ * leaves classes of class-file version 49 and below out of dynamic archives, and picocli's 190 classes
+ * are compiled for Java 5, so with a dynamic archive every command still parsed and verified them from
+ * the jar (about a fifth of a command's start-up on this project's machine). The archive is written
+ * beside the final name and moved into place only when both JVMs exit 0 within their deadlines: a
+ * truncated archive crashes JDK 17 rather than being ignored. Command output is discarded; a command
+ * that does not answer as expected is reported on standard error but fails nothing: the archive is an
+ * optimisation, and the commands have their tests.
  */
 final class CdsTraining {
 
@@ -39,7 +43,7 @@ final class CdsTraining {
 
   private CdsTraining() {}
 
-  /** The training JVM's deadline. */
+  /** The deadline of each of the training and dump JVMs. */
   private static final long TRAINING_SECONDS = 120;
 
   /** The launcher's JVM options that matter to the archive (it must be made as it is used). */
@@ -60,24 +64,44 @@ final class CdsTraining {
     writeLauncher(target.resolve("sa-identity"));
     Path archive = target.resolve("sa-identity.jsa");
     Path part = target.resolve("sa-identity.jsa.part");
+    Path classList = target.resolve("sa-identity.classlist");
+    Path dumpLog = target.resolve("sa-identity.jsa.log");
     Files.deleteIfExists(archive);
     Files.deleteIfExists(part);
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("-XX:ArchiveClassesAtExit=" + part);
-    cmd.addAll(JVM_OPTIONS);
-    cmd.addAll(List.of("-cp", target.resolve("sa-identity.jar").toString(), CdsTraining.class.getName(), "--train",
-        root.toString(), target.toString()));
-    Process p = new ProcessBuilder(cmd).inheritIO().start();
-    if (!p.waitFor(TRAINING_SECONDS, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      System.err.println("CdsTraining: the training run took over " + TRAINING_SECONDS + " s; no archive");
-    } else if (p.exitValue() != 0 || !Files.isRegularFile(part)) {
-      System.err.println("CdsTraining: the training run exited " + p.exitValue() + "; no archive");
-    } else {
+    Files.deleteIfExists(classList);
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    String jar = target.resolve("sa-identity.jar").toString();
+    List<String> train = new ArrayList<>();
+    train.add(java);
+    train.add("-XX:DumpLoadedClassList=" + classList);
+    train.addAll(JVM_OPTIONS);
+    train.addAll(List.of("-cp", jar, CdsTraining.class.getName(), "--train", root.toString(), target.toString()));
+    // The dump lists classes it cannot archive (lambda forms, proxies, JFR events) as warnings: they go
+    // to a log file beside the archive, not to the build's output.
+    List<String> dump = List.of(java, "-Xshare:dump", "-XX:SharedClassListFile=" + classList,
+        "-XX:SharedArchiveFile=" + part, "-XX:+UseSerialGC", "-cp", jar);
+    if (runStep("the training run", new ProcessBuilder(train).inheritIO())
+        && runStep("the archive dump", new ProcessBuilder(dump).redirectErrorStream(true).redirectOutput(dumpLog.toFile()))
+        && Files.isRegularFile(part)) {
       Files.move(part, archive, StandardCopyOption.ATOMIC_MOVE);
     }
     Files.deleteIfExists(part);
+    Files.deleteIfExists(classList);
+  }
+
+  /** Runs one build step's JVM within its deadline; false (reported on standard error) when it failed. */
+  private static boolean runStep(String what, ProcessBuilder pb) throws IOException, InterruptedException {
+    Process p = pb.start();
+    if (!p.waitFor(TRAINING_SECONDS, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      System.err.println("CdsTraining: " + what + " took over " + TRAINING_SECONDS + " s; no archive");
+      return false;
+    }
+    if (p.exitValue() != 0) {
+      System.err.println("CdsTraining: " + what + " exited " + p.exitValue() + "; no archive");
+      return false;
+    }
+    return true;
   }
 
   /** The training run proper, in the JVM that writes the archive. */
