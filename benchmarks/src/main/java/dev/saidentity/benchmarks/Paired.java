@@ -73,10 +73,11 @@ public final class Paired {
     known.put("decode", PairedRows::decode);
     known.put("cache", PairedRows::cache);
     known.put("cache-former", PairedRows::formerCache);
+    known.put("cache-tokens", PairedRows::cacheTokens);
     known.put("es256-bc", PairedRows::es256WithBouncyCastle);
     known.put("es256-jdk", PairedRows::es256JdkOnly);
     if (rows.isEmpty()) {
-      rows = List.of("rs256", "decode", "cache", "cache-former", "es256-bc");
+      rows = List.of("rs256", "decode", "cache", "cache-tokens", "cache-former", "es256-bc");
     }
     if (!MX.isCurrentThreadCpuTimeSupported()) {
       throw new IllegalStateException("this JVM cannot measure the current thread's CPU time");

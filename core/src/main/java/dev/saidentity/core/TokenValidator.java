@@ -4,6 +4,7 @@ import dev.saidentity.core.TokenValidationException.Reason;
 import dev.saidentity.core.internal.Alg;
 import dev.saidentity.core.internal.Failure;
 import dev.saidentity.core.internal.KeySet;
+import dev.saidentity.core.internal.TokenKey;
 import dev.saidentity.core.internal.ParsedToken;
 import dev.saidentity.core.internal.VerificationKey;
 import dev.saidentity.core.internal.Verifier;
@@ -210,9 +211,9 @@ public final class TokenValidator {
       token = token.strip();
     }
     ValidatedTokenCache c = cache;
-    ValidatedTokenCache.Key key = null;
+    TokenKey key = null;
     if (c != null && token.length() <= ParsedToken.MAX_LENGTH) {
-      key = new ValidatedTokenCache.Key(token);
+      key = new TokenKey(token);
       ValidatedTokenCache.Entry hit = c.get(key);
       if (hit != null && keys.current(now).contains(hit.key)) {
         cacheHits.increment();
