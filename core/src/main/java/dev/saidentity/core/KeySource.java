@@ -3,13 +3,13 @@ package dev.saidentity.core;
 import dev.saidentity.core.internal.JwksReader;
 import dev.saidentity.core.internal.KeySet;
 import dev.saidentity.core.internal.Pem;
+import dev.saidentity.core.internal.RegularFiles;
 import dev.saidentity.core.internal.VerificationKey;
 import java.io.IOException;
-import java.io.InputStream;
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PublicKey;
@@ -300,8 +300,10 @@ public abstract class KeySource {
 
   private static String read(Path file) {
     byte[] bytes;
-    try (InputStream in = Files.newInputStream(file)) {
-      bytes = in.readNBytes(MAX_FILE_BYTES + 1);
+    try {
+      bytes = RegularFiles.readCapped(file, MAX_FILE_BYTES);
+    } catch (RegularFiles.NotRegularFileException e) {
+      throw new KeySourceException("cannot read " + file + ": not a regular file", e);
     } catch (IOException | RuntimeException e) {
       throw new KeySourceException("cannot read " + file + ": " + e.getClass().getSimpleName(), e);
     }

@@ -5,10 +5,10 @@ import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
 import dev.saidentity.core.internal.KeySet;
 import dev.saidentity.core.internal.Pem;
+import dev.saidentity.core.internal.RegularFiles;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.StringReader;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -742,8 +742,10 @@ public final class RemoteKeySource extends KeySource implements AutoCloseable {
      */
     public Builder caCertificatesFile(Path pemFile) {
       byte[] pem;
-      try (InputStream in = Files.newInputStream(pemFile)) {
-        pem = in.readNBytes(MAX_BODY_BYTES + 1);
+      try {
+        pem = RegularFiles.readCapped(pemFile, MAX_BODY_BYTES);
+      } catch (RegularFiles.NotRegularFileException e) {
+        throw new KeySourceException("cannot read CA file " + pemFile + ": not a regular file", e);
       } catch (IOException e) {
         throw new KeySourceException("cannot read CA file " + pemFile + ": " + e.getClass().getSimpleName(), e);
       }

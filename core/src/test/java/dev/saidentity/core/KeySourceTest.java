@@ -204,11 +204,34 @@ class KeySourceTest {
     Path zero = Path.of("/dev/zero");
     if (Files.isReadable(zero)) {
       assertThatThrownBy(() -> KeySource.fromPemFile(zero)).isInstanceOf(KeySourceException.class)
-          .hasMessageEndingWith("over the limit of 1048576 bytes for a key file");
+          .hasMessage("cannot read /dev/zero: not a regular file");
     }
     Path justRight = Files.writeString(dir.resolve("ok.pem"), Vectors.text("keys/rsa-public.pem")
         + " ".repeat(KeySource.MAX_FILE_BYTES - Vectors.text("keys/rsa-public.pem").length()));
     assertThat(keys(KeySource.fromPemFile(justRight)).all()).hasSize(1);
+  }
+
+  /** Opening a FIFO for reading waits for a writer: key and CA files that are FIFOs fail at once instead. */
+  @Test
+  void keyAndCaFiles_thatAreFifos_failAtOnce(@TempDir Path dir) throws Exception {
+    Path fifo = dir.resolve("keys.pem");
+    Process mk;
+    try {
+      mk = new ProcessBuilder("mkfifo", fifo.toString()).redirectErrorStream(true).start();
+    } catch (java.io.IOException e) {
+      org.junit.jupiter.api.Assumptions.abort("no mkfifo here");
+      return;
+    }
+    org.junit.jupiter.api.Assumptions.assumeTrue(mk.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) && mk.exitValue() == 0,
+        "mkfifo made a FIFO");
+    org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(10), () -> {
+      assertThatThrownBy(() -> KeySource.fromPemFile(fifo)).isInstanceOf(KeySourceException.class)
+          .hasMessage("cannot read " + fifo + ": not a regular file");
+      assertThatThrownBy(() -> KeySource.fromJwksFile(fifo)).isInstanceOf(KeySourceException.class)
+          .hasMessage("cannot read " + fifo + ": not a regular file");
+      assertThatThrownBy(() -> RemoteKeySource.jwks(java.net.URI.create("https://issuer.example/keys")).caCertificatesFile(fifo)).isInstanceOf(KeySourceException.class)
+          .hasMessage("cannot read CA file " + fifo + ": not a regular file");
+    });
   }
 
   @Test

@@ -1,10 +1,9 @@
 package dev.saidentity.tokenrequest;
 
+import dev.saidentity.core.internal.RegularFiles;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.util.ClientBuilder;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -70,13 +69,11 @@ public final class InClusterClient {
 
   /** At most {@link #MAX_CA_BYTES} + 1 bytes, checked while reading: never the whole of a huge file or a device. */
   static byte[] readCaCapped(Path path) throws IOException {
-    try (InputStream in = Files.newInputStream(path)) {
-      byte[] bytes = in.readNBytes(MAX_CA_BYTES + 1);
-      if (bytes.length > MAX_CA_BYTES) {
-        throw new CaTooLargeException(path);
-      }
-      return bytes;
+    byte[] bytes = RegularFiles.readCapped(path, MAX_CA_BYTES);
+    if (bytes.length > MAX_CA_BYTES) {
+      throw new CaTooLargeException(path);
     }
+    return bytes;
   }
 
   /** A builder: the default mount and the process environment. */

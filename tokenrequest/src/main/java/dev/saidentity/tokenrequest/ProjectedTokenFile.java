@@ -2,12 +2,11 @@ package dev.saidentity.tokenrequest;
 
 import dev.saidentity.core.Tokens;
 import dev.saidentity.core.UnverifiedToken;
+import dev.saidentity.core.internal.RegularFiles;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -130,7 +129,8 @@ public final class ProjectedTokenFile implements TokenSource {
    *
    * @throws UncheckedIOException when the file has never been read successfully (missing, unreadable
    *     or empty; its cause is a {@link TooLargeException} when the file holds more than {@link
-   *     #MAX_TOKEN_BYTES}), or another thread's first read did not end within 10 s; the message names
+   *     #MAX_TOKEN_BYTES}, a {@link java.nio.file.FileSystemException} when the path names a FIFO, a
+   *     device or a directory, which is never opened), or another thread's first read did not end within 10 s; the message names
    *     the path, never the content
    */
   @Override
@@ -174,7 +174,7 @@ public final class ProjectedTokenFile implements TokenSource {
     }
     String t = state.token();
     if (t == null) {
-      if (failure instanceof TooLargeException) {
+      if (failure instanceof TooLargeException || failure instanceof RegularFiles.NotRegularFileException) {
         throw new UncheckedIOException(failure.getMessage(), failure);
       }
       throw new UncheckedIOException(new IOException("no token yet at " + path + " (missing, unreadable or empty)"));
@@ -271,13 +271,11 @@ public final class ProjectedTokenFile implements TokenSource {
 
   /** At most {@link #MAX_TOKEN_BYTES} + 1 bytes, checked while reading: never the whole of a huge file or a device. */
   static byte[] readCapped(Path path) throws IOException {
-    try (InputStream in = Files.newInputStream(path)) {
-      byte[] bytes = in.readNBytes(MAX_TOKEN_BYTES + 1);
-      if (bytes.length > MAX_TOKEN_BYTES) {
-        throw new TooLargeException(path);
-      }
-      return bytes;
+    byte[] bytes = RegularFiles.readCapped(path, MAX_TOKEN_BYTES);
+    if (bytes.length > MAX_TOKEN_BYTES) {
+      throw new TooLargeException(path);
     }
+    return bytes;
   }
 
   @Override
