@@ -40,14 +40,29 @@ import org.slf4j.LoggerFactory;
  * keyed by the whole {@link TokenRequestSpec}; refreshed at 80 % of the granted lifetime or after 24
  * hours (minus 0–9 s of jitter), or when the clock moved behind the issue time ({@link
  * KubeletRefreshPolicy}); proactively in the background so that callers rarely wait, and on read when
- * the timer is late; one request in flight per key however many callers. When a refresh fails the
- * cached token is served until it expires, and the refresh is retried with exponential backoff and
- * jitter (at least the server's {@code Retry-After}); a token that arrives already due for refresh
- * (clock skew) is served while valid and refreshed with the same backoff, never in a tight loop. A
- * token obtained after failed requests is next refreshed at a random point in the last quarter before
- * the kubelet's time (60–80 % of a short lifetime), so that keys that recover together from an outage
- * do not stay together.
- * Expired entries, and those whose requests failed before any token, are purged every minute.
+ * the timer is late; one request in flight per key however many callers.
+ *
+ * <p><b>Retries, by urgency.</b> When the refresh of a token that is still valid fails, the cached
+ * token is served until it expires, and the refresh is retried late: at a random point 10–30 s before
+ * the expiry (never sooner than the {@linkplain Builder#backoff backoff} nor the server's {@code
+ * Retry-After}), then halfway to the expiry, never after it while 2 s are left. A valid token needs
+ * no earlier retry, and the keys of a fleet whose refreshes failed together in an outage come back at
+ * the rate their tokens expire, not all at its end. A key with no valid token (it expired, or a first
+ * request failed) is retried with exponential backoff, doubling from the initial backoff up to
+ * {@linkplain Builder#maxBackoffWithoutToken 2 minutes}, plus up to 20 % jitter, and at least the
+ * {@code Retry-After}: during the backoff a {@code get} fails at once without a request, and the timer
+ * retries when it ends if a {@code get} asked meanwhile, so that its callers find the token ready.
+ * The first request for a key, with no failure before it, is never delayed. A token that arrives
+ * already due for refresh (clock skew) is served while valid and refreshed with the backoff, never in
+ * a tight loop. A token obtained after failed requests is next refreshed as much before the kubelet's
+ * time as it came late (modulo the refresh period), so that each key returns to its place in the
+ * schedule and the fleet's rate to its steady one, period after period. In a simulation of 10,000 keys
+ * (1 h and 24 h tokens) the first minute after a 15-minute outage carried about 4 times the steady
+ * request rate (15 times when every key retried at least once a minute), and the keys whose tokens
+ * expired in the outage had new ones at most 2.4 minutes after its end.
+ *
+ * <p>Expired entries, and those whose requests failed before any token, are purged every minute
+ * (after their backoff).
  *
  * <p>Never an expired token: every hit compares the clock with the cached token's refresh time
  * (before its expiry), so the guarantee holds when the timer thread is starved, and follows the
@@ -86,6 +101,12 @@ public final class CachingTokenProvider implements AutoCloseable {
 
   /** The default {@linkplain Builder#maxWait maximum wait} of a {@code get} with no usable token: 30 seconds. */
   public static final Duration DEFAULT_MAX_WAIT = Duration.ofSeconds(30);
+
+  /**
+   * The default {@linkplain Builder#maxBackoffWithoutToken longest backoff of a key without a valid
+   * token}: 2 minutes, as the kubelet retries a failed volume mount (at most 2m2s).
+   */
+  public static final Duration DEFAULT_MAX_BACKOFF_WITHOUT_TOKEN = Duration.ofMinutes(2);
 
   /** The number of threads of the default fetch executor: 4. */
   public static final int DEFAULT_FETCH_THREADS = 4;
@@ -191,12 +212,13 @@ public final class CachingTokenProvider implements AutoCloseable {
   private static final long INVALIDATION_MEMORY_MILLIS = 60_000;
   /**
    * Keys purged after failed requests (their token expired during an outage), and when: their next
-   * token is {@linkplain #desynchronized desynchronized} like a retried one. Forgotten after 10 minutes.
+   * token is {@linkplain #desynchronized desynchronized}. Forgotten after 10 minutes.
    */
   private final ConcurrentHashMap<TokenRequestSpec, Long> purgedAfterFailures = new ConcurrentHashMap<>();
   private static final long PURGED_AFTER_FAILURES_MEMORY_MILLIS = 10 * 60_000;
   private final long initialBackoffMillis;
   private final long maxBackoffMillis;
+  private final long maxBackoffWithoutTokenMillis;
   private final Duration maxWait;
   /** Monotonic nanoseconds (System::nanoTime; a test seam). */
   private final LongSupplier ticker;
@@ -209,7 +231,7 @@ public final class CachingTokenProvider implements AutoCloseable {
    * its own times, never a token with another one's refresh window.
    */
   private static final class State {
-    static final State EMPTY = new State(null, Long.MAX_VALUE, Long.MIN_VALUE, Long.MIN_VALUE, 0, 0, 0, null);
+    static final State EMPTY = new State(null, Long.MAX_VALUE, Long.MIN_VALUE, Long.MIN_VALUE, 0, 0, 0, null, null, 0);
 
     final @Nullable IssuedToken token;
     final long issuedAtMillis;
@@ -224,10 +246,16 @@ public final class CachingTokenProvider implements AutoCloseable {
     final int backoffStep;
     /** The token's {@code kubernetes.io.warnafter}, if it is a ServiceAccount JWT with one. */
     final @Nullable Instant warnAfter;
+    /** The last request's failure, while {@code failures > 0}: what a caller refused during the backoff is told. */
+    final @Nullable TokenRequestException lastError;
+    /** When the first of the {@code failures} in a row was made: how late the next token comes. */
+    final long failingSinceMillis;
 
     State(@Nullable IssuedToken token, long issuedAtMillis, long refreshAtMillis, long expiresAtMillis, long nextAttemptMillis,
-        int failures, int backoffStep, @Nullable Instant warnAfter) {
+        int failures, int backoffStep, @Nullable Instant warnAfter, @Nullable TokenRequestException lastError, long failingSinceMillis) {
       this.warnAfter = warnAfter;
+      this.lastError = lastError;
+      this.failingSinceMillis = failingSinceMillis;
       this.token = token;
       this.issuedAtMillis = issuedAtMillis;
       this.refreshAtMillis = refreshAtMillis;
@@ -247,8 +275,14 @@ public final class CachingTokenProvider implements AutoCloseable {
       return token != null && now < expiresAtMillis;
     }
 
-    State failed(long nextAttempt) {
-      return new State(token, issuedAtMillis, refreshAtMillis, expiresAtMillis, nextAttempt, failures + 1, backoffStep + 1, warnAfter);
+    State failed(long now, long nextAttempt, TokenRequestException error) {
+      return new State(token, issuedAtMillis, refreshAtMillis, expiresAtMillis, nextAttempt, failures + 1, backoffStep + 1, warnAfter, error,
+          failures == 0 ? now : failingSinceMillis);
+    }
+
+    /** No valid token, and the last request failed less than its backoff ago: no request before {@code nextAttemptMillis}. */
+    boolean backingOff(long now) {
+      return failures > 0 && now < nextAttemptMillis && !usable(now);
     }
   }
 
@@ -266,6 +300,11 @@ public final class CachingTokenProvider implements AutoCloseable {
     Trigger inflightTrigger = Trigger.STARTUP;
     /** The pending refresh timer. Guarded by this. */
     @Nullable ScheduledFuture<?> task;
+    /**
+     * A {@code get} found no valid token since the last request was claimed: the timer retries a key
+     * without a valid token at the end of its backoff only then (only keys in use). Guarded by this.
+     */
+    boolean wanted;
 
     Entry(TokenRequestSpec spec) {
       this.spec = spec;
@@ -279,6 +318,7 @@ public final class CachingTokenProvider implements AutoCloseable {
     this.listeners.add(b.listener);
     this.initialBackoffMillis = b.initialBackoff.toMillis();
     this.maxBackoffMillis = b.maxBackoff.toMillis();
+    this.maxBackoffWithoutTokenMillis = b.maxBackoffWithoutToken.toMillis();
     this.maxWait = b.maxWait;
     this.ticker = b.ticker;
     if (b.scheduler != null) {
@@ -337,7 +377,10 @@ public final class CachingTokenProvider implements AutoCloseable {
    * for the single request in flight at most the {@linkplain Builder#maxWait maximum wait}).
    *
    * @throws TokenRequestException when there is no valid token and none can be had within the maximum
-   *     wait ({@link TokenRequestException.Reason#UNAVAILABLE} on timeout)
+   *     wait ({@link TokenRequestException.Reason#UNAVAILABLE} on timeout), or at once, without a
+   *     request, during the backoff after a failed request (the last failure's reason, {@link
+   *     TokenRequestException.Reason#EXPIRED} if the key's token expired, and a message with the time of
+   *     the next request)
    * @throws IllegalStateException after {@link #close()}
    */
   public IssuedToken get(TokenRequestSpec spec) {
@@ -386,7 +429,10 @@ public final class CachingTokenProvider implements AutoCloseable {
         }
         return t; // still valid: serve it while the refresh runs (or backs off)
       }
-      CompletableFuture<IssuedToken> f = claimOrJoin(e, s);
+      CompletableFuture<IssuedToken> f = claimOrJoin(e, s, now);
+      if (f == BACKING_OFF) {
+        throw backingOff(spec, s, now);
+      }
       if (f != null) {
         IssuedToken got = await(e, s, f, deadline);
         if (clock.millis() < got.expiresAt().toEpochMilli()) {
@@ -404,8 +450,15 @@ public final class CachingTokenProvider implements AutoCloseable {
     }
   }
 
-  /** The request in flight, or a new one; null when the entry is no longer live or its state is no longer {@code seen}. */
-  private @Nullable CompletableFuture<IssuedToken> claimOrJoin(Entry e, State seen) {
+  /** What {@link #claimOrJoin} returns when the key has no valid token and its backoff has not passed; never completed. */
+  private static final CompletableFuture<IssuedToken> BACKING_OFF = new CompletableFuture<>();
+
+  /**
+   * The request in flight, or a new one; null when the entry is no longer live or its state is no
+   * longer {@code seen}; {@link #BACKING_OFF} when the last request failed less than its backoff ago
+   * (the entry's timer retries then, as a {@code get} asked for the key).
+   */
+  private @Nullable CompletableFuture<IssuedToken> claimOrJoin(Entry e, State seen, long now) {
     CompletableFuture<IssuedToken> f;
     CompletableFuture<IssuedToken> abandoned;
     synchronized (e) {
@@ -419,17 +472,46 @@ public final class CachingTokenProvider implements AutoCloseable {
       if (e.state != seen && abandoned == null) {
         return null;
       }
-      f = claim(e, seen.token != null ? Trigger.SCHEDULE
-          : invalidated.remove(e.spec) != null ? Trigger.UNAUTHORIZED : Trigger.STARTUP);
+      if (seen.backingOff(now)) {
+        e.wanted = true;
+        if (e.task == null) { // a timer that found nobody asking stopped: the end of the backoff needs one again
+          schedule(e, seen.nextAttemptMillis - now);
+        }
+        f = BACKING_OFF;
+      } else {
+        f = claim(e, seen.token != null ? Trigger.SCHEDULE
+            : invalidated.remove(e.spec) != null ? Trigger.UNAUTHORIZED : Trigger.STARTUP);
+      }
     }
     abandon(e, abandoned);
-    submit(e, f);
+    if (f != BACKING_OFF) {
+      submit(e, f);
+    }
     return f;
+  }
+
+  /**
+   * The refusal of a {@code get} with no valid token during the backoff after a failed request: the
+   * last failure, when the token expired if there was one, and the time of the next request.
+   */
+  private static TokenRequestException backingOff(TokenRequestSpec spec, State s, long now) {
+    TokenRequestException last = s.lastError != null ? s.lastError
+        : new TokenRequestException(TokenRequestException.Reason.UNAVAILABLE, 0, null, "token request failed", null);
+    String next = " (" + s.failures + " failed in a row; no request before " + Instant.ofEpochMilli(s.nextAttemptMillis) + ", in "
+        + Duration.ofMillis(s.nextAttemptMillis - now) + ")";
+    if (s.token != null) {
+      return new TokenRequestException(TokenRequestException.Reason.EXPIRED, last.status(), last.retryAfter().orElse(null),
+          "the token for " + spec + " expired at " + Instant.ofEpochMilli(s.expiresAtMillis) + " and refresh failed: " + last.getMessage() + next,
+          last);
+    }
+    return new TokenRequestException(last.reason(), last.status(), last.retryAfter().orElse(null),
+        "failed to fetch token: " + last.getMessage() + next, last);
   }
 
   private CompletableFuture<IssuedToken> claim(Entry e, Trigger why) {
     CompletableFuture<IssuedToken> f = new CompletableFuture<>();
     e.inflight = f;
+    e.wanted = false;
     e.inflightSinceNanos = ticker.getAsLong();
     e.inflightTrigger = why;
     return f;
@@ -588,10 +670,12 @@ public final class CachingTokenProvider implements AutoCloseable {
       }
       if (e.live && !closed && !f.isDone()) { // done already: abandoned, a newer request owns the entry
         int step = dueOnArrival ? e.state.backoffStep + 1 : 0;
-        boolean afterFailures = e.state.failures > 0 | purgedAfterFailures.remove(e.spec) != null;
-        long at = dueOnArrival || !afterFailures ? refreshAt : desynchronized(refreshAt, issuedAt, now);
+        boolean purged = purgedAfterFailures.remove(e.spec) != null;
+        long at = dueOnArrival ? refreshAt
+            : e.state.failures > 0 ? inItsPlace(refreshAt, issuedAt, now, now - e.state.failingSinceMillis)
+            : purged ? desynchronized(refreshAt, issuedAt, now) : refreshAt;
         delay = dueOnArrival ? Math.max(MIN_REFRESH_DELAY_MILLIS, backoff(step, null)) : at - now + 1;
-        e.state = new State(t, issuedAt, at, expiresAt, dueOnArrival ? now + delay : 0, 0, step, warnAfter);
+        e.state = new State(t, issuedAt, at, expiresAt, dueOnArrival ? now + delay : 0, 0, step, warnAfter, null, 0);
         schedule(e, delay);
       } // else: removed, replaced or closed while the request ran: discard the answer (waiting callers still get it)
     }
@@ -611,18 +695,37 @@ public final class CachingTokenProvider implements AutoCloseable {
   }
 
   /**
-   * The refresh time of a token that came after failed requests: drawn uniformly from the last quarter
-   * before the kubelet's ({@code refreshAt}), i.e. between 60 % and 80 % of a short lifetime, and never
-   * sooner than {@link #MIN_REFRESH_DELAY} from now. Keys whose requests failed together (an API server
-   * outage) are refreshed together when it ends; with the kubelet's 0-9 s of jitter alone they would
-   * stay together, one burst every refresh period for good (a 10,000-key fleet simulation measured
-   * 13.5 times the steady rate 48 minutes after a 15-minute outage, and again after each period). Also
-   * for a key whose entry was purged after failures (its token expired during the outage). Earlier
-   * than the kubelet is always safe: the token is valid throughout.
+   * The refresh time of the first token of a key whose entry was purged after failed requests (when
+   * they began is no longer known): drawn uniformly from the last quarter before the kubelet's ({@code
+   * refreshAt}), i.e. between 60 % and 80 % of a short lifetime, and never sooner than {@link
+   * #MIN_REFRESH_DELAY} from now, so that keys that recover together do not stay together: with the
+   * kubelet's 0-9 s of jitter alone they would, one burst every refresh period for good.
    */
   private static long desynchronized(long refreshAt, long issuedAt, long now) {
-    long quarter = (refreshAt - issuedAt) / 4;
-    long at = quarter <= 0 ? refreshAt : refreshAt - ThreadLocalRandom.current().nextLong(quarter);
+    return inQuarter(refreshAt, issuedAt, now, ThreadLocalRandom.current().nextLong(Math.max(1, (refreshAt - issuedAt) / 4)));
+  }
+
+  /**
+   * The refresh time of a token that came {@code lateMillis} after the first of the failed requests
+   * before it: that much before the kubelet's ({@code refreshAt}), modulo the refresh period, and never
+   * sooner than {@link #MIN_REFRESH_DELAY} from now, so that the key keeps its place in the schedule it
+   * had before the failures. Keys whose refreshes failed in an outage, and came back one by one each
+   * late by its own delay, return to the places they held before it: the fleet's request rate returns
+   * to its steady one, with no empty minutes where the outage was and no bump where they came back,
+   * period after period, however long the outage (a 10,000-key fleet simulation measured 1.7 times
+   * the steady rate and empty minutes every 48 minutes for good with a random point in the last quarter
+   * instead, and 13.5 times with the kubelet's 0-9 s of jitter alone). Earlier than the kubelet is
+   * always safe: the token is valid throughout.
+   */
+  private static long inItsPlace(long refreshAt, long issuedAt, long now, long lateMillis) {
+    long period = refreshAt - issuedAt;
+    long at = period <= 0 ? refreshAt : refreshAt - Math.floorMod(Math.max(0, lateMillis), period);
+    return Math.min(refreshAt, Math.max(at, now + MIN_REFRESH_DELAY_MILLIS));
+  }
+
+  /** {@code refreshAt - earlier}, at most a quarter of the refresh period earlier and at least {@link #MIN_REFRESH_DELAY} from now. */
+  private static long inQuarter(long refreshAt, long issuedAt, long now, long earlier) {
+    long at = refreshAt - Math.min(earlier, Math.max(0, (refreshAt - issuedAt) / 4));
     return Math.min(refreshAt, Math.max(at, now + MIN_REFRESH_DELAY_MILLIS));
   }
 
@@ -645,11 +748,11 @@ public final class CachingTokenProvider implements AutoCloseable {
       State s = e.state;
       failures = s.failures + 1;
       if (e.live && !closed && !f.isDone()) {
-        long backoff = backoff(s.backoffStep + 1, ex.retryAfter().orElse(null));
-        e.state = s.failed(now + backoff);
-        if (s.usable(now)) {
-          schedule(e, backoff);
-        }
+        Duration retryAfter = ex.retryAfter().orElse(null);
+        long backoff = s.usable(now) ? retryWhileValid(s.backoffStep + 1, retryAfter, s.expiresAtMillis - now)
+            : backoffWithoutToken(s.backoffStep + 1, retryAfter);
+        e.state = s.failed(now, now + backoff, ex);
+        schedule(e, backoff);
       }
     }
     f.completeExceptionally(ex);
@@ -669,12 +772,50 @@ public final class CachingTokenProvider implements AutoCloseable {
 
   /** Doubling from the initial backoff to the maximum, plus up to 20 % jitter, and at least {@code retryAfter}. */
   private long backoff(int step, @Nullable Duration retryAfter) {
-    long backoff = Math.min(maxBackoffMillis, initialBackoffMillis << Math.min(20, Math.max(0, step - 1)));
-    backoff += ThreadLocalRandom.current().nextLong(Math.max(1, backoff / 5));
-    // A Retry-After is honoured up to a day (no token lives longer without a refresh): a larger one
-    // would overflow the millisecond arithmetic of the next attempt.
-    return retryAfter == null ? backoff
-        : Math.max(backoff, retryAfter.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER.toMillis() : retryAfter.toMillis());
+    return atLeast(jittered(Math.min(maxBackoffMillis, initialBackoffMillis << Math.min(20, Math.max(0, step - 1)))), retryAfter);
+  }
+
+  /** The least time before its expiry at which a failed refresh of a valid token is retried: 10 s. */
+  static final long RETRY_MARGIN_MIN_MILLIS = 10_000;
+  /** The most time before its expiry at which a failed refresh of a valid token is retried: 30 s. */
+  static final long RETRY_MARGIN_MAX_MILLIS = 30_000;
+
+  /**
+   * The delay of the next request after a failed refresh of a token still valid for {@code
+   * leftMillis}: late, at a margin drawn uniformly from 10-30 s before its expiry, and never sooner
+   * than the {@linkplain #backoff backoff}; within that margin, halfway to the expiry (at least 1 s);
+   * never past the expiry while at least 2 s are left, unless the server's {@code Retry-After} asks for
+   * it. A valid token needs no earlier retry, and the keys whose refreshes failed together (an outage)
+   * come back in the order their tokens expire, at the rate they were issued, not all at its end.
+   */
+  private long retryWhileValid(int step, @Nullable Duration retryAfter, long leftMillis) {
+    long late = leftMillis - RETRY_MARGIN_MIN_MILLIS - ThreadLocalRandom.current().nextLong(RETRY_MARGIN_MAX_MILLIS - RETRY_MARGIN_MIN_MILLIS);
+    long d = late > 0 ? Math.max(late, backoff(step, null)) : Math.max(MIN_REFRESH_DELAY_MILLIS, leftMillis / 2);
+    if (d >= leftMillis - MIN_REFRESH_DELAY_MILLIS && leftMillis >= 2 * MIN_REFRESH_DELAY_MILLIS) {
+      d = leftMillis / 2;
+    }
+    return atLeast(d, retryAfter);
+  }
+
+  /** The delay of the next request after a failure with no valid token: doubling from the initial backoff to {@link Builder#maxBackoffWithoutToken}. */
+  private long backoffWithoutToken(int step, @Nullable Duration retryAfter) {
+    long b = Math.min(maxBackoffWithoutTokenMillis, initialBackoffMillis << Math.min(20, Math.max(0, step - 1)));
+    long d = jittered(b);
+    return atLeast(d, retryAfter);
+  }
+
+  /** Plus up to 20 %. */
+  private static long jittered(long millis) {
+    return millis + ThreadLocalRandom.current().nextLong(Math.max(1, millis / 5));
+  }
+
+  /**
+   * At least {@code retryAfter}, honoured up to a day (no token lives longer without a refresh): a
+   * larger one would overflow the millisecond arithmetic of the next attempt.
+   */
+  private static long atLeast(long millis, @Nullable Duration retryAfter) {
+    return retryAfter == null ? millis
+        : Math.max(millis, retryAfter.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER.toMillis() : retryAfter.toMillis());
   }
 
   private static final Duration MAX_RETRY_AFTER = KubeletRefreshPolicy.MAX_TTL;
@@ -704,11 +845,12 @@ public final class CachingTokenProvider implements AutoCloseable {
       }
       State s = e.state;
       long now = clock.millis();
-      if (!s.usable(now)) {
+      boolean usable = s.usable(now);
+      if (!usable && (s.failures == 0 || !e.wanted)) {
         e.task = null;
-        return; // nothing to keep fresh: the next get() requests one
+        return; // nothing to keep fresh, or nobody asked since the last failure: the next get() requests one
       }
-      if (s.fresh(now)) {
+      if (usable && s.fresh(now)) {
         schedule(e, s.refreshAtMillis - now + 1);
         return;
       }
@@ -717,8 +859,9 @@ public final class CachingTokenProvider implements AutoCloseable {
         return;
       }
       e.task = null;
-      // claim(..) also stamps the time: an old stamp would let the next get() abandon this request as stuck
-      f = claim(e, Trigger.SCHEDULE);
+      // claim(..) also stamps the time: an old stamp would let the next get() abandon this request as stuck.
+      // Without a valid token: a get() was refused during the backoff, and this is the retry it waits for.
+      f = claim(e, usable || s.token != null ? Trigger.SCHEDULE : Trigger.STARTUP);
     }
     submit(e, f);
   }
@@ -746,7 +889,8 @@ public final class CachingTokenProvider implements AutoCloseable {
       boolean removed = false;
       boolean failed = false;
       synchronized (e) {
-        if (e.inflight == null && !e.state.usable(now)) { // expired, or never had a token (its requests failed)
+        // expired, or never had a token (its requests failed); kept while its retry after a failure is pending
+        if (e.inflight == null && !e.state.usable(now) && !(e.state.failures > 0 && e.task != null)) {
           failed = e.state.failures > 0;
           removed = remove(e);
         }
@@ -975,6 +1119,7 @@ public final class CachingTokenProvider implements AutoCloseable {
     private Listener listener = new Listener() {};
     private Duration initialBackoff = Duration.ofSeconds(1);
     private Duration maxBackoff = Duration.ofMinutes(1);
+    private Duration maxBackoffWithoutToken = DEFAULT_MAX_BACKOFF_WITHOUT_TOKEN;
     private Duration purgeInterval = Duration.ofMinutes(1);
     private Duration maxWait = DEFAULT_MAX_WAIT;
 
@@ -1029,8 +1174,11 @@ public final class CachingTokenProvider implements AutoCloseable {
 
     /**
      * The retry backoff after failures and after tokens that arrive already due for refresh: doubling
-     * from {@code initial} up to {@code max}, plus up to 20 % jitter; default 1 s to 1 min. A
-     * scheduled refresh never comes sooner than {@link CachingTokenProvider#MIN_REFRESH_DELAY} (1 s).
+     * from {@code initial} up to {@code max}, plus up to 20 % jitter; default 1 s to 1 min. A failed
+     * refresh of a valid token is retried no sooner than this, and otherwise late in the token's time
+     * left (see the class comment); a key without a valid token doubles on up to {@link
+     * #maxBackoffWithoutToken}. A scheduled refresh never comes sooner than {@link
+     * CachingTokenProvider#MIN_REFRESH_DELAY} (1 s).
      *
      * @throws IllegalArgumentException if initial is not positive or max is below it
      */
@@ -1040,6 +1188,25 @@ public final class CachingTokenProvider implements AutoCloseable {
       }
       this.initialBackoff = initial;
       this.maxBackoff = max;
+      return this;
+    }
+
+    /**
+     * The longest backoff of a key with no valid token (it expired, or none was ever issued) after
+     * failed requests: doubling from the initial {@linkplain #backoff backoff} up to this, plus up to
+     * 20 % jitter, and at least the server's {@code Retry-After}; default {@link
+     * CachingTokenProvider#DEFAULT_MAX_BACKOFF_WITHOUT_TOKEN} (2 min). During the backoff a {@code get}
+     * of the key fails at once without a request, and the key is retried when it ends, once a {@code
+     * get} asked for it: callers that all lost their tokens in an outage do not all ask again at its
+     * end. The first request for a key, with no failure before it, is never delayed.
+     *
+     * @throws IllegalArgumentException if not positive, or over a day
+     */
+    public Builder maxBackoffWithoutToken(Duration value) {
+      if (value.isNegative() || value.isZero() || value.compareTo(Duration.ofDays(1)) > 0) {
+        throw new IllegalArgumentException("maxBackoffWithoutToken must be positive and at most a day, got " + value);
+      }
+      this.maxBackoffWithoutToken = value;
       return this;
     }
 

@@ -150,6 +150,7 @@ class CachingTokenProviderTest {
         .hasMessageContaining("expired at 2026-01-01T01:00:00Z and refresh failed")
         .hasMessageContaining("HTTP 500");
     server.clearFaults();
+    clock.advance(Duration.ofSeconds(1)); // past the backoff: without a valid token, a get() right after a failure asks nothing
     IssuedToken recovered = p.get(spec(3600));
     assertThat(recovered).isNotSameAs(first);
     assertThat(recovered.expiresAt()).isAfter(clock.instant());
@@ -167,10 +168,17 @@ class CachingTokenProviderTest {
           assertThat(e.getMessage()).startsWith("failed to fetch token: the API server could not issue a token for default/api now (HTTP 429, retry after 2s)");
         });
     server.setFault("POST", TOKEN_PATH, Fault.dropConnection());
+    clock.advance(Duration.ofMillis(1999));
+    assertThatThrownBy(() -> p.get(spec(3600))).as("before the Retry-After: refused without a request")
+        .isInstanceOfSatisfying(TokenRequestException.class, e -> assertThat(e.retryAfter()).contains(Duration.ofSeconds(2)))
+        .hasMessageContaining("(1 failed in a row; no request before 2026-01-01T00:00:02Z, in PT0.001S)");
+    assertThat(tokenRequests()).isEqualTo(1);
+    clock.advance(Duration.ofMillis(1));
     assertThatThrownBy(() -> p.get(spec(3600))).isInstanceOf(TokenRequestException.class)
         .satisfies(e -> assertThat(((TokenRequestException) e).reason()).isEqualTo(TokenRequestException.Reason.UNAVAILABLE));
     server.clearFaults();
     server.enqueueFault("POST", TOKEN_PATH, Fault.delay(Duration.ofMillis(200)));
+    clock.advance(Duration.ofMillis(2400)); // the backoff after 2 failures: 2 s plus up to 20 %
     IssuedToken t = p.get(spec(3600));
     assertThat(t.expiresAt()).isAfter(clock.instant());
   }
@@ -647,6 +655,11 @@ class CachingTokenProviderTest {
     assertThatThrownBy(() -> p.get(spec(3600))).isInstanceOfSatisfying(TokenRequestException.class,
         e -> assertThat(e.reason()).isEqualTo(TokenRequestException.Reason.FORBIDDEN));
     p.purgeExpired();
+    assertThat(p.size()).as("kept during its backoff, so that no caller sidesteps it").isEqualTo(1);
+    assertThat(timer.pending()).as("the end of the backoff").isEqualTo(1);
+    clock.advance(Duration.ofMillis(1200));
+    timer.runDue(); // nobody asked since the failure: no retry
+    p.purgeExpired();
     assertThat(p.size()).isZero();
     assertThat(timer.pending()).isZero();
     assertThat(fetches).hasValue(1);
@@ -728,9 +741,133 @@ class CachingTokenProviderTest {
     assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
       assertThatThrownBy(() -> p.get(spec(3600))).isInstanceOfSatisfying(TokenRequestException.class,
           e -> assertThat(e.getMessage()).doesNotContain("within PT5S"));
+      clock.advance(Duration.ofDays(1).plusSeconds(1)); // past the backoff (a Retry-After is honoured up to a day)
       assertThat(p.get(spec(3600)).token()).as("the next get asks again instead of joining a dead request").startsWith("t-");
     });
     assertThat(calls).hasValue(2);
+  }
+
+  /** Fails every request after the first {@code ok}, recording when each request was made. */
+  CachingTokenProvider.Builder failingAfter(int ok, List<Instant> requestedAt) {
+    return manual(s -> {
+      requestedAt.add(clock.instant());
+      if (requestedAt.size() > ok) {
+        throw new TokenRequestException(TokenRequestException.Reason.UNAVAILABLE, 503, null, "down", null);
+      }
+      return issue(s, 3600);
+    });
+  }
+
+  @Test
+  void failedRefreshOfAValidToken_isRetried10To30sBeforeItExpires_thenHalfwayToIt_neverAfter() {
+    // Before: retried after 1, 2, 4 .. 32 s, then every minute (+20 %): some 16 requests in the 12
+    // minutes of slack, and every key of an outage back within 72 s of its end.
+    List<Instant> requestedAt = new ArrayList<>();
+    CachingTokenProvider p = track(failingAfter(1, requestedAt).build());
+    IssuedToken first = p.get(spec(3600));
+    Instant expiry = first.expiresAt();
+    clock.advance(Duration.ofMinutes(48).plusSeconds(1)); // due (80 %, no jitter)
+    assertThat(p.get(spec(3600))).isSameAs(first);
+    assertThat(requestedAt).as("the refresh, failed").hasSize(2);
+    for (int s = 0; s < 11 * 60 + 29; s++) {
+      clock.advance(Duration.ofSeconds(1));
+      timer.runDue();
+      assertThat(p.get(spec(3600))).isSameAs(first);
+    }
+    assertThat(requestedAt).as("no retry while more than 30 s are left").hasSize(2);
+    while (clock.instant().isBefore(expiry)) {
+      clock.advance(Duration.ofMillis(100));
+      timer.runDue();
+    }
+    assertThat(requestedAt.get(2)).as("the retry, 10-30 s before the expiry").isBetween(expiry.minusSeconds(30), expiry.minusSeconds(10));
+    assertThat(requestedAt).as("each retry before the expiry").allMatch(t -> t.isBefore(expiry));
+    assertThat(requestedAt.size() - 2).as("retries in the 12 minutes of slack").isBetween(2, 7);
+  }
+
+  @Test
+  void validTokenRetried_succeedsOnceTheApiIsBack_beforeItExpires() {
+    List<Instant> requestedAt = new ArrayList<>();
+    java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean();
+    CachingTokenProvider p = track(manual(s -> {
+      requestedAt.add(clock.instant());
+      if (down.get()) {
+        throw new TokenRequestException(TokenRequestException.Reason.UNAVAILABLE, 503, null, "down", null);
+      }
+      return issue(s, 3600);
+    }).build());
+    IssuedToken first = p.get(spec(3600));
+    down.set(true);
+    clock.advance(Duration.ofMinutes(48).plusSeconds(1));
+    p.get(spec(3600));
+    clock.advance(Duration.ofMinutes(5));
+    down.set(false); // back 7 minutes before the expiry
+    Instant end = first.expiresAt();
+    IssuedToken next = first;
+    while (next == first && clock.instant().isBefore(end)) {
+      clock.advance(Duration.ofSeconds(1));
+      timer.runDue();
+      next = p.get(spec(3600));
+    }
+    assertThat(next).as("refreshed before the old token expired").isNotSameAs(first);
+    assertThat(clock.instant()).isBetween(end.minusSeconds(30), end.minusSeconds(9));
+    assertThat(requestedAt).hasSize(3);
+  }
+
+  @Test
+  void noValidToken_aGetDuringTheBackoffIsRefusedWithoutARequest_andTheTimerRetriesWhenItEnds() {
+    // Before: every get() with no valid token asked at once, so the callers of all the keys that lost
+    // their tokens in an outage asked together at its end.
+    List<Instant> requestedAt = new ArrayList<>();
+    CachingTokenProvider p = track(failingAfter(0, requestedAt).build());
+    assertThatThrownBy(() -> p.get(spec(3600))).as("the first request is never delayed").hasMessage("failed to fetch token: down");
+    assertThat(requestedAt).hasSize(1);
+    assertThatThrownBy(() -> p.get(spec(3600)))
+        .isInstanceOfSatisfying(TokenRequestException.class, e -> {
+          assertThat(e.reason()).isEqualTo(TokenRequestException.Reason.UNAVAILABLE);
+          assertThat(e.status()).isEqualTo(503);
+        })
+        .hasMessageStartingWith("failed to fetch token: down (1 failed in a row; no request before 2026-01-01T00:00:01");
+    assertThat(requestedAt).as("refused during the backoff without a request").hasSize(1);
+    clock.advance(Duration.ofMillis(1200)); // 1 s plus up to 20 %
+    timer.runDue();
+    assertThat(requestedAt).as("the timer retried at the end of the backoff, as a get() had asked").hasSize(2);
+    clock.advance(Duration.ofMillis(2400));
+    timer.runDue();
+    assertThat(requestedAt).as("nobody asked since: no retry").hasSize(2);
+    assertThatThrownBy(() -> p.get(spec(3600))).hasMessage("failed to fetch token: down");
+    assertThat(requestedAt).as("a get() after the backoff asks at once").hasSize(3);
+  }
+
+  @Test
+  void noValidToken_backoffDoublesToTwoMinutesPlusJitter_whateverTheCallers() {
+    List<Instant> requestedAt = new ArrayList<>();
+    CachingTokenProvider p = track(failingAfter(0, requestedAt).build());
+    for (int s = 0; s < 20 * 60; s++) {
+      assertThatThrownBy(() -> p.get(spec(3600))).isInstanceOf(TokenRequestException.class);
+      clock.advance(Duration.ofSeconds(1));
+      timer.runDue();
+    }
+    // 1, 2, 4 .. 64 s, then 2 min plus up to 20 %: about 13 requests in 20 minutes, not 1,200
+    assertThat(requestedAt).hasSizeBetween(12, 16);
+    for (int i = requestedAt.size() - 3; i < requestedAt.size(); i++) {
+      assertThat(Duration.between(requestedAt.get(i - 1), requestedAt.get(i))).as("at the cap")
+          .isBetween(Duration.ofMinutes(2), Duration.ofSeconds(145));
+    }
+  }
+
+  @Test
+  void maxBackoffWithoutToken_setsTheCap_andIsChecked() {
+    List<Instant> requestedAt = new ArrayList<>();
+    CachingTokenProvider p = track(failingAfter(0, requestedAt).maxBackoffWithoutToken(Duration.ofSeconds(10)).build());
+    for (int s = 0; s < 5 * 60; s++) {
+      assertThatThrownBy(() -> p.get(spec(3600))).isInstanceOf(TokenRequestException.class);
+      clock.advance(Duration.ofSeconds(1));
+      timer.runDue();
+    }
+    Duration last = Duration.between(requestedAt.get(requestedAt.size() - 2), requestedAt.get(requestedAt.size() - 1));
+    assertThat(last).isBetween(Duration.ofSeconds(10), Duration.ofSeconds(13));
+    assertThatThrownBy(() -> CachingTokenProvider.builder(s -> issue(s, 60)).maxBackoffWithoutToken(Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("maxBackoffWithoutToken must be positive and at most a day, got PT0S");
   }
 
   /** Polls a condition every millisecond until it holds, failing after 30 s: for conditions no latch can see. */

@@ -146,6 +146,13 @@ final class FleetSimulation {
     long refusalsWhileValid;
     long staleServed;
     long scheduledTasks;
+    /**
+     * For each key whose token expired before the outage ended (or that had none), how long after
+     * the end it got a new one, in millis.
+     */
+    final List<Long> recoveryWaits = new ArrayList<>();
+    /** Keys whose token expired after the outage ended, before a refresh succeeded: it lapsed while the API was up. */
+    long lapsedAfterRecovery;
 
     Result(int minutes) {
       this.minutes = minutes;
@@ -226,6 +233,14 @@ final class FleetSimulation {
       try {
         IssuedToken t = api.request(spec);
         int id = ids.get(spec);
+        long outageEnd = epochMillis + outage.endSecond() * 1000;
+        if (latestExpiry[id] != Long.MIN_VALUE && latestExpiry[id] <= now && now >= outageEnd) {
+          if (latestExpiry[id] <= outageEnd) {
+            result.recoveryWaits.add(now - outageEnd);
+          } else {
+            result.lapsedAfterRecovery++;
+          }
+        }
         latestExpiry[id] = Math.max(latestExpiry[id], t.expiresAt().toEpochMilli());
         return t;
       } catch (RuntimeException e) {
@@ -291,16 +306,24 @@ final class FleetSimulation {
   }
 
   /**
-   * The request count the policy predicts, as a mean-field schedule per pod: the first request at its
-   * start; then one every refresh period less the mean jitter (4.5 s); a request due during the outage
-   * fails and is retried after the provider's backoff at its mean (doubling from 1 s to 1 min, plus a
-   * mean 10 % jitter) while the cached token is valid, and by the caller once a minute after it
-   * expired; the first attempt after the outage succeeds, and the next refresh comes a mean eighth of a
-   * period early (drawn from the period's last quarter, to undo the synchrony of the recovery).
+   * The request count the policy predicts, as a mean-field schedule per pod (each random draw at its
+   * mean): the first request at its start; then one every refresh period less the mean jitter (4.5
+   * s). A request due during the outage fails. While the cached token is valid, the timer retries it
+   * late, at the mean margin of {@code [marginMinMillis, marginMaxMillis)} before its expiry, but never
+   * sooner than the backoff at its mean (doubling from {@code initialBackoffMillis} to {@code
+   * maxBackoffMillis}, plus a mean 10 % jitter); within the margin, halfway to the expiry (at least 1
+   * s), and halfway too when the backoff would reach the expiry. Once no valid token is left, the
+   * backoff doubles on up to {@code maxBackoffWithoutTokenMillis} (plus a mean 10 %), and each retry
+   * is made at the backoff's end by the
+   * timer if the pod's caller (once a minute) asked meanwhile, else by the caller's first call after
+   * it. The first attempt after the outage succeeds, and the next refresh comes as much before the
+   * kubelet's time as that token came late (modulo the period), so that the key keeps its place in the
+   * schedule.
    *
    * @return {@code {successes, failures}}
    */
-  long[] expected(long initialBackoffMillis, long maxBackoffMillis) {
+  long[] expected(long initialBackoffMillis, long maxBackoffMillis, long maxBackoffWithoutTokenMillis, long marginMinMillis,
+      long marginMaxMillis) {
     long endMillis = hours * 3600 * 1000;
     long successes = 0;
     long failures = 0;
@@ -309,17 +332,18 @@ final class FleetSimulation {
       long t = p.startSecond() * 1000;
       long issued = -1;
       boolean afterFailures = false;
+      long failingSince = 0;
       while (t < endMillis) {
         if (!outage.covers(t)) {
           successes++;
           issued = t;
-          // after failures: drawn from the period's last quarter, at its mean 1/8 early
-          t += afterFailures ? periodMillis - periodMillis / 8 : periodMillis;
+          // after failures: as much before the kubelet's time as this token came late, modulo the period
+          t += afterFailures ? Math.max(1000, periodMillis - Math.floorMod(t - failingSince, periodMillis)) : periodMillis;
           afterFailures = false;
           continue;
         }
         afterFailures = true;
-        // Due during the outage: retries by the timer while the token is valid, then by the caller each minute.
+        failingSince = t;
         long expiry = issued < 0 ? Long.MIN_VALUE : issued + p.lifetimeSeconds() * 1000;
         long callerPhase = Math.floorMod(p.startSecond() * 1000, 60_000);
         int step = 0;
@@ -329,12 +353,19 @@ final class FleetSimulation {
           long next;
           if (t < expiry) {
             long backoff = Math.min(maxBackoffMillis, initialBackoffMillis << Math.min(20, step - 1));
-            next = t + backoff + backoff / 10;
-            if (next >= expiry) {
-              next = nextCallerMillis(Math.max(next, expiry), callerPhase); // the timer stops at expiry: the caller asks
+            long left = expiry - t;
+            long late = left - (marginMinMillis + marginMaxMillis) / 2;
+            long delay = late > 0 ? Math.max(late, backoff + backoff / 10) : Math.max(1000, left / 2);
+            next = t + (delay >= left - 1000 && left >= 2000 ? left / 2 : delay);
+            if (next >= expiry) { // expired before the retry: the timer makes it if a caller asked after the expiry
+              long call = nextCallerMillis(expiry, callerPhase);
+              next = Math.max(next, call);
             }
           } else {
-            next = nextCallerMillis(t + 1, callerPhase);
+            long backoff = Math.min(maxBackoffWithoutTokenMillis, initialBackoffMillis << Math.min(20, step - 1));
+            next = t + backoff + backoff / 10;
+            long call = nextCallerMillis(t + 1, callerPhase); // the first call after this request
+            next = Math.max(next, call);
           }
           t = next;
         }

@@ -38,22 +38,40 @@ class FleetSimulationTest {
     return pods.stream().mapToDouble(p -> 60.0 / (FleetSimulation.refreshPeriodSeconds(p.lifetimeSeconds()) - 4.5)).sum();
   }
 
+  /** What the provider's default policy predicts for the run ({@link FleetSimulation#expected}). */
+  static long[] expected(FleetSimulation sim) {
+    return sim.expected(1000, 60_000, CachingTokenProvider.DEFAULT_MAX_BACKOFF_WITHOUT_TOKEN.toMillis(), CachingTokenProvider.RETRY_MARGIN_MIN_MILLIS,
+        CachingTokenProvider.RETRY_MARGIN_MAX_MILLIS);
+  }
+
+  /** How long the keys whose token expired during the outage waited after its end for a new one: p50, p99, max, in seconds. */
+  static String recoveryWaits(FleetSimulation.Result r) {
+    long[] w = r.recoveryWaits.stream().mapToLong(Long::longValue).toArray();
+    if (w.length == 0) {
+      return "no key expired during the outage";
+    }
+    return String.format(Locale.ROOT, "%d keys expired during the outage waited after its end p50 %.0f s, p99 %.0f s, max %.0f s",
+        w.length, FleetSimulation.percentile(w, 50) / 1000.0, FleetSimulation.percentile(w, 99) / 1000.0, FleetSimulation.max(w) / 1000.0);
+  }
+
   static String summary(String name, FleetSimulation.Result r, List<FleetSimulation.Pod> pods, FleetSimulation sim) {
     long[] steady = r.window(STEADY_FROM, STEADY_TO);
     long[] recovery = r.window(OUTAGE_END_MINUTE, OUTAGE_END_MINUTE + 60);
-    long[] expected = sim.expected(1000, 60_000);
+    long[] expected = expected(sim);
     int peakAt = OUTAGE_END_MINUTE + indexOfMax(recovery);
     return String.format(Locale.ROOT,
         "%s: %d pods, %d h; steady (minutes %d-%d) TokenRequests per minute: mean %.1f (policy %.1f), p99 %d, max %d; "
             + "outage minutes %d-%d: recovery peak %d in minute %d = %.2fx the steady mean (of which %d made by callers with no valid token); "
             + "after the recovery (minutes %d-%d) max %d; total %d (failed %d) vs policy %d (failed %d): %.4f; "
-            + "caller calls %d (expected %d): served %d, stale %d, refused %d (while a valid token existed: %d), expired served %d",
+            + "caller calls %d (expected %d): served %d, stale %d, refused %d (while a valid token existed: %d), expired served %d; "
+            + "%s; lapsed after the recovery %d",
         name, pods.size(), HOURS, STEADY_FROM, STEADY_TO, FleetSimulation.mean(steady), expectedRatePerMinute(pods),
         FleetSimulation.percentile(steady, 99), FleetSimulation.max(steady), OUTAGE.startSecond() / 60, OUTAGE_END_MINUTE,
         FleetSimulation.max(recovery), peakAt, FleetSimulation.max(recovery) / FleetSimulation.mean(steady), r.callerRequests[peakAt],
-        OUTAGE_END_MINUTE + 5, r.minutes, FleetSimulation.max(r.window(OUTAGE_END_MINUTE + 5, r.minutes)),
+        OUTAGE_END_MINUTE + 15, r.minutes, FleetSimulation.max(r.window(OUTAGE_END_MINUTE + 15, r.minutes)),
         r.total(), r.totalFailures(), expected[0] + expected[1], expected[1], (double) r.total() / (expected[0] + expected[1]),
-        r.gets + r.refusals, sim.expectedCalls(), r.gets, r.staleServed, r.refusals, r.refusalsWhileValid, r.expiredServed);
+        r.gets + r.refusals, sim.expectedCalls(), r.gets, r.staleServed, r.refusals, r.refusalsWhileValid, r.expiredServed,
+        recoveryWaits(r), r.lapsedAfterRecovery);
   }
 
   static int indexOfMax(long[] xs) {
@@ -76,9 +94,11 @@ class FleetSimulationTest {
     assertThat(r.refusalsWhileValid).isZero();
     assertThat(r.staleServed).as("cached tokens served while their refreshes failed").isPositive();
     assertThat(r.refusals).as("1 h tokens due in the outage's first 3 minutes expire before it ends").isPositive();
-    long[] expected = sim.expected(1000, 60_000);
+    long[] expected = expected(sim);
     assertThat((double) r.total()).as("requests vs the policy's").isCloseTo(expected[0] + expected[1], within((expected[0] + expected[1]) * 0.05));
-    assertThat((double) r.totalFailures()).as("failed requests vs the policy's").isCloseTo(expected[1], within(expected[1] * 0.10));
+    // within 10 %, or 3 standard deviations of a count of independent draws for the 200-key run's few dozen
+    assertThat((double) r.totalFailures()).as("failed requests vs the policy's")
+        .isCloseTo(expected[1], within(Math.max(expected[1] * 0.10, 3 * Math.sqrt(expected[1]))));
   }
 
   @Test
@@ -96,18 +116,27 @@ class FleetSimulationTest {
     assertPolicyHeld(r, pods, sim, 0.02);
     double steadyMean = FleetSimulation.mean(r.window(STEADY_FROM, STEADY_TO));
     assertThat(FleetSimulation.percentile(r.window(STEADY_FROM, STEADY_TO), 99)).as("steady p99").isLessThan((long) (steadyMean * 1.5));
-    // The recovery: with a backoff capped at 1 min plus 0-20 % jitter, every key still retrying comes
-    // back within 72 s of the outage's end, and each key that expired during it with its caller's next
-    // call: one minute far above the steady rate (the report says why 3x is out of reach for any
-    // policy here). What must hold: that minute stays under its bound, the rate is back to steady
-    // within 5 minutes, and the keys recovered together do not stay together: no echo of the burst
-    // one refresh period later (13.5x the steady mean with the kubelet's 9 s of jitter alone).
+    // The recovery: a key still holding a valid token retries 10-30 s before it expires, so the 1 h
+    // keys due during the outage come back at the rate their tokens expire, over its 12 minutes of
+    // slack; the ~280 keys whose tokens expired during it retry with a backoff of at most 2 min (+20 %).
+    // The first minute carries the steady rate, the valid keys expiring in it and most of the expired
+    // ones: about 4x the steady mean (3x would need the expired keys to wait longer, see the report).
     long[] recovery = r.window(OUTAGE_END_MINUTE, OUTAGE_END_MINUTE + 60);
-    assertThat(FleetSimulation.max(recovery) / steadyMean).as("recovery peak / steady mean").isLessThan(16);
-    assertThat(FleetSimulation.mean(Arrays.copyOfRange(recovery, 5, 40))).as("back to the steady rate within 5 minutes")
+    assertThat(FleetSimulation.max(recovery) / steadyMean).as("recovery peak / steady mean").isLessThan(5);
+    assertThat(FleetSimulation.mean(Arrays.copyOfRange(recovery, 1, 12))).as("the valid keys come back spread over their slack")
+        .isBetween(steadyMean * 1.5, steadyMean * 2.5);
+    assertThat(FleetSimulation.mean(Arrays.copyOfRange(recovery, 15, 50))).as("back to the steady rate after the 1 h tokens' slack")
         .isCloseTo(steadyMean, within(steadyMean * 0.15));
-    assertThat(FleetSimulation.max(r.window(OUTAGE_END_MINUTE + 5, r.minutes)) / steadyMean).as("no echo: later peak / steady mean")
-        .isLessThanOrEqualTo(2.5);
+    assertThat(r.recoveryWaits).as("keys whose token expired during the outage").hasSizeGreaterThan(200);
+    assertThat(r.recoveryWaits.stream().mapToLong(Long::longValue).max().orElseThrow()).as("their longest wait after it, in millis")
+        .isLessThanOrEqualTo(150_000);
+    // No echo: each recovered key keeps its place in the schedule (its next refresh as much early as it
+    // came late), so the rate stays steady period after period (2.2x with a random point in the last
+    // quarter instead, 13.5x with the kubelet's 9 s of jitter alone).
+    assertThat(FleetSimulation.max(r.window(OUTAGE_END_MINUTE + 15, r.minutes)) / steadyMean).as("no echo: later peak / steady mean")
+        .isLessThanOrEqualTo(1.6);
+    assertThat(FleetSimulation.percentile(r.window(OUTAGE_END_MINUTE + 15, r.minutes), 99) / steadyMean).as("later p99 / steady mean")
+        .isLessThan(1.5);
     assertThat(seconds).as("simulated in under a minute").isLessThan(60);
 
     String target = System.getProperty("fleet.plot", "target/fleet-simulation.png");

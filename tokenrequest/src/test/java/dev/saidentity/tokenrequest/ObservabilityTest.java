@@ -150,11 +150,13 @@ class ObservabilityTest {
     CachingTokenProvider p = track(manual(this::issue).build());
     failing.set(true);
     assertThatThrownBy(() -> p.get(SPEC)).isInstanceOf(TokenRequestException.class);
+    Instant failedAt = clock.instant();
     failing.set(false);
+    clock.advance(Duration.ofMillis(1200)); // past the backoff
     p.get(SPEC);
     assertThat(p.stats().refreshes(Trigger.STARTUP, false)).isEqualTo(1);
     assertThat(p.stats().refreshes(Trigger.STARTUP, true)).isEqualTo(1);
-    assertThat(p.stats().lastFailure()).contains(clock.instant());
+    assertThat(p.stats().lastFailure()).contains(failedAt);
   }
 
   @Test
