@@ -231,7 +231,8 @@ public final class TokenValidator {
         c.remove(key, hit); // verified by a key that has left the key source
       }
     }
-    ParsedToken parsed = ParsedToken.parse(token);
+    ParsedToken.Signed signed = ParsedToken.parseSigned(token);
+    ParsedToken parsed = signed.parsed;
     String algName = Objects.requireNonNull(parsed.header.alg);
     Alg alg = Alg.of(algName);
     if (alg == null) {
@@ -260,7 +261,7 @@ public final class TokenValidator {
       throw issuerMismatch(iss, issuers);
     }
 
-    VerificationKey verifiedBy = verify(parsed, alg, now);
+    VerificationKey verifiedBy = verify(signed, alg, now);
 
     if (u.kind() == TokenKind.PROJECTED && u.exp() == null) {
       throw new Failure(Reason.MISSING_CLAIM, "exp claim is missing", "a projected token must carry exp");
@@ -274,8 +275,8 @@ public final class TokenValidator {
     return v;
   }
 
-  private VerificationKey verify(ParsedToken parsed, Alg alg, Instant now) {
-    String kid = parsed.header.kid;
+  private VerificationKey verify(ParsedToken.Signed signed, Alg alg, Instant now) {
+    String kid = signed.parsed.header.kid;
     KeySet set = keys.current(now);
     List<VerificationKey> candidates = set.candidates(kid);
     if (candidates.isEmpty()) {
@@ -292,7 +293,7 @@ public final class TokenValidator {
     int tried = 0;
     for (VerificationKey k : candidates) {
       tried++;
-      if (Verifier.verify(parsed, alg, k)) {
+      if (Verifier.verify(signed, alg, k)) {
         return k;
       }
     }

@@ -2,10 +2,12 @@ package dev.saidentity.core.internal;
 
 import dev.saidentity.core.TokenValidationException.Reason;
 import java.nio.charset.StandardCharsets;
+import org.jspecify.annotations.Nullable;
 
 /**
- * A compact JWS split and decoded in one pass: the token's bytes are decoded in place, and the header
- * and claims are read straight from the decoded bytes. Parsing checks
+ * A compact JWS split and decoded in one pass: header and payload are base64url-decoded (in place
+ * into the token's bytes, or beside them when they are kept for verification), and the header and
+ * claims are read straight from the decoded bytes. Parsing checks
  * structure and JSON types only; it proves nothing about the signature.
  */
 public final class ParsedToken {
@@ -27,11 +29,57 @@ public final class ParsedToken {
   }
 
   /**
-   * Splits and decodes; surrounding whitespace is stripped first, as go-jose does.
+   * Splits and decodes; surrounding whitespace is stripped first, as go-jose does. Header and payload
+   * are decoded in place, into the start of the token's bytes, which are then dropped.
    *
    * @throws Failure MALFORMED on any structural fault
    */
   public static ParsedToken parse(String raw) {
+    String token = stripped(raw);
+    byte[] bytes = token.getBytes(StandardCharsets.ISO_8859_1);
+    return parse(token, bytes, true);
+  }
+
+  /**
+   * As {@link #parse(String)}, for verification: header and payload are decoded into an array of
+   * their own, so that the token's bytes stay intact and the signature is verified over them with no
+   * further copy.
+   *
+   * @throws Failure MALFORMED on any structural fault
+   */
+  public static Signed parseSigned(String raw) {
+    String token = stripped(raw);
+    byte[] bytes = token.getBytes(StandardCharsets.ISO_8859_1);
+    return new Signed(parse(token, bytes, false), bytes);
+  }
+
+  /** A parsed token with its bytes, for {@link Verifier}; never kept beyond one validation. */
+  public static final class Signed {
+    public final ParsedToken parsed;
+    /** The token's ASCII bytes, intact: the signing input is their first {@code parsed.signingInputLength}. */
+    final byte[] bytes;
+    private byte @Nullable [] signature;
+
+    Signed(ParsedToken parsed, byte[] bytes) {
+      this.parsed = parsed;
+      this.bytes = bytes;
+    }
+
+    /** The signature, decoded on first use into an array of its exact length (checked by parsing). */
+    byte[] signature() {
+      byte[] s = signature;
+      if (s == null) {
+        int from = parsed.signingInputLength + 1;
+        s = new byte[Base64Url.decodedLength(bytes.length - from)];
+        Base64Url.decode(bytes, from, bytes.length, s, 0);
+        signature = s;
+      }
+      return s;
+    }
+  }
+
+  /** The token within the length limit, with surrounding whitespace stripped, not empty. */
+  private static String stripped(String raw) {
     if (raw.length() > MAX_LENGTH) {
       throw Failure.malformed("the token is " + raw.length() + " characters long, over the limit of " + MAX_LENGTH);
     }
@@ -42,6 +90,11 @@ public final class ParsedToken {
     if (token.isEmpty()) {
       throw Failure.malformed("the token is empty");
     }
+    return token;
+  }
+
+  /** Parses the stripped {@code token}, whose ISO-8859-1 bytes are {@code bytes}. */
+  private static ParsedToken parse(String token, byte[] bytes, boolean inPlace) {
     if (token.charAt(0) == '{') {
       throw Failure.malformed("JWS JSON serialization is not accepted, only compact serialization");
     }
@@ -50,40 +103,24 @@ public final class ParsedToken {
     if (dot1 < 0 || dot2 < 0 || token.indexOf('.', dot2 + 1) >= 0) {
       throw Failure.malformed("a compact JWS has exactly 3 dot-separated segments, this has " + segments(token));
     }
-    // Every segment is checked before any JSON is read, in order. Header and payload are decoded in
-    // place, into the start of the token's bytes (decoding shrinks, so it never overtakes its input).
-    byte[] bytes = token.getBytes(StandardCharsets.ISO_8859_1);
-    int headerLength = decode(bytes, 0, dot1, bytes, 0, "header");
-    int payloadLength = decode(bytes, dot1 + 1, dot2, bytes, headerLength, "payload");
+    // Every segment is checked before any JSON is read, in order. In place, header and payload are
+    // decoded into the start of the token's bytes (decoding shrinks, so it never overtakes its input).
+    byte[] out = inPlace ? bytes : new byte[Base64Url.decodedLength(dot1) + Base64Url.decodedLength(dot2 - dot1 - 1)];
+    int headerLength = decode(bytes, 0, dot1, out, 0, "header");
+    int payloadLength = decode(bytes, dot1 + 1, dot2, out, headerLength, "payload");
     // The signature is only checked here: it is decoded when verified.
     if (!Base64Url.valid(bytes, dot2 + 1, bytes.length)) {
       throw segmentFault(bytes, dot2 + 1, bytes.length, "signature");
     }
-    Header header = Json.parseHeader(bytes, 0, headerLength);
+    Header header = Json.parseHeader(out, 0, headerLength);
     if (header.alg == null) {
       throw new Failure(Reason.MALFORMED, "malformed token", "the header has no alg");
     }
     if (header.crit) {
       throw Failure.malformed("the header lists critical extensions (crit), none of which is supported");
     }
-    Claims claims = Json.parseClaims(bytes, headerLength, headerLength + payloadLength);
+    Claims claims = Json.parseClaims(out, headerLength, headerLength + payloadLength);
     return new ParsedToken(token, dot2, header, claims);
-  }
-
-  /**
-   * The signing input as the ASCII bytes the signature covers, in a new array of the whole token
-   * (the signing input is its first {@link #signingInputLength} bytes). Made only for verification.
-   */
-  public byte[] bytes() {
-    return token.getBytes(StandardCharsets.ISO_8859_1);
-  }
-
-  /** The signature decoded from {@code bytes}, which is {@link #bytes()} (checked by {@link #parse(String)}). */
-  public byte[] signature(byte[] bytes) {
-    int from = signingInputLength + 1;
-    byte[] signature = new byte[Base64Url.decodedLength(bytes.length - from)];
-    Base64Url.decode(bytes, from, bytes.length, signature, 0);
-    return signature;
   }
 
   private static int segments(String token) {
