@@ -37,44 +37,36 @@ public final class ParsedToken {
   public static ParsedToken parse(String raw) {
     String token = stripped(raw);
     byte[] bytes = token.getBytes(StandardCharsets.ISO_8859_1);
-    return parse(token, bytes, true);
+    return parse(token, bytes, null);
   }
 
   /**
    * As {@link #parse(String)}, for verification: header and payload are decoded into an array of
    * their own, so that the token's bytes stay intact and the signature is verified over them with no
-   * further copy.
+   * further copy, and the signature is decoded where {@link #parse(String)} only checks it.
    *
    * @throws Failure MALFORMED on any structural fault
    */
   public static Signed parseSigned(String raw) {
     String token = stripped(raw);
     byte[] bytes = token.getBytes(StandardCharsets.ISO_8859_1);
-    return new Signed(parse(token, bytes, false), bytes);
+    // Sized from the last dot; a token without its three segments is refused by parse before use.
+    byte[] signature = new byte[Base64Url.decodedLength(token.length() - token.lastIndexOf('.') - 1)];
+    return new Signed(parse(token, bytes, signature), bytes, signature);
   }
 
-  /** A parsed token with its bytes, for {@link Verifier}; never kept beyond one validation. */
+  /** A parsed token with its bytes and decoded signature, for {@link Verifier}; never kept beyond one validation. */
   public static final class Signed {
     public final ParsedToken parsed;
     /** The token's ASCII bytes, intact: the signing input is their first {@code parsed.signingInputLength}. */
     final byte[] bytes;
-    private byte @Nullable [] signature;
+    /** The decoded signature, of its exact length. */
+    final byte[] signature;
 
-    Signed(ParsedToken parsed, byte[] bytes) {
+    Signed(ParsedToken parsed, byte[] bytes, byte[] signature) {
       this.parsed = parsed;
       this.bytes = bytes;
-    }
-
-    /** The signature, decoded on first use into an array of its exact length (checked by parsing). */
-    byte[] signature() {
-      byte[] s = signature;
-      if (s == null) {
-        int from = parsed.signingInputLength + 1;
-        s = new byte[Base64Url.decodedLength(bytes.length - from)];
-        Base64Url.decode(bytes, from, bytes.length, s, 0);
-        signature = s;
-      }
-      return s;
+      this.signature = signature;
     }
   }
 
@@ -93,8 +85,12 @@ public final class ParsedToken {
     return token;
   }
 
-  /** Parses the stripped {@code token}, whose ISO-8859-1 bytes are {@code bytes}. */
-  private static ParsedToken parse(String token, byte[] bytes, boolean inPlace) {
+  /**
+   * Parses the stripped {@code token}, whose ISO-8859-1 bytes are {@code bytes}: in place when
+   * {@code signature} is null (the signature segment is then only checked), else beside them, with the
+   * signature decoded into {@code signature}.
+   */
+  private static ParsedToken parse(String token, byte[] bytes, byte @Nullable [] signature) {
     if (token.charAt(0) == '{') {
       throw Failure.malformed("JWS JSON serialization is not accepted, only compact serialization");
     }
@@ -105,11 +101,13 @@ public final class ParsedToken {
     }
     // Every segment is checked before any JSON is read, in order. In place, header and payload are
     // decoded into the start of the token's bytes (decoding shrinks, so it never overtakes its input).
-    byte[] out = inPlace ? bytes : new byte[Base64Url.decodedLength(dot1) + Base64Url.decodedLength(dot2 - dot1 - 1)];
+    byte[] out = signature == null ? bytes : new byte[Base64Url.decodedLength(dot1) + Base64Url.decodedLength(dot2 - dot1 - 1)];
     int headerLength = decode(bytes, 0, dot1, out, 0, "header");
     int payloadLength = decode(bytes, dot1 + 1, dot2, out, headerLength, "payload");
-    // The signature is only checked here: it is decoded when verified.
-    if (!Base64Url.valid(bytes, dot2 + 1, bytes.length)) {
+    boolean signatureOk = signature == null
+        ? Base64Url.valid(bytes, dot2 + 1, bytes.length)
+        : Base64Url.decode(bytes, dot2 + 1, bytes.length, signature, 0) >= 0;
+    if (!signatureOk) {
       throw segmentFault(bytes, dot2 + 1, bytes.length, "signature");
     }
     Header header = Json.parseHeader(out, 0, headerLength);

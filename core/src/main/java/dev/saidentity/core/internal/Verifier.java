@@ -89,7 +89,7 @@ public final class Verifier {
     if (!k.compatible(alg)) {
       return false;
     }
-    byte[] sig = t.signature();
+    byte[] sig = t.signature;
     if (alg.ec && !validEcSignature(sig, alg, (ECPublicKey) k.key)) {
       return false;
     }
