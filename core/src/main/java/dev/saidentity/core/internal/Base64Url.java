@@ -111,7 +111,8 @@ final class Base64Url {
     }
     int bad = 0;
     int i = from;
-    for (; i + 8 <= to; i += 8) {
+    int octets = from + ((to - from) & ~7);
+    for (; i < octets; i += 8) {
       bad |= AT0[in[i] & 0xff] | AT0[in[i + 1] & 0xff] | AT0[in[i + 2] & 0xff] | AT0[in[i + 3] & 0xff]
           | AT0[in[i + 4] & 0xff] | AT0[in[i + 5] & 0xff] | AT0[in[i + 6] & 0xff] | AT0[in[i + 7] & 0xff];
     }

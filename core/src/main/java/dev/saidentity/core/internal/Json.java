@@ -646,27 +646,36 @@ public final class Json {
   private static final long HIGH_BITS = 0x8080808080808080L;
 
   /**
-   * Whether none of the eight bytes of {@code w} ends a plain run or is outside ASCII: a word-at-a-time
-   * test. For a byte b under 0x80, {@code b + 0x60} has its high bit clear exactly when b is a control
-   * character, and {@code (b ^ q) + 0x7f} exactly when b is q; neither sum carries into the next byte.
-   * A byte of 0x80 or more can make them carry, but then the word is refused for that byte anyway.
+   * The bytes of {@code w} that end a plain run or are outside ASCII, each marked by its high bit (a
+   * word-at-a-time test). For a byte b under 0x80, {@code b + 0x60} has its high bit clear exactly
+   * when b is a control character, and {@code (b ^ q) + 0x7f} exactly when b is q; neither sum carries
+   * into the next byte, so every mark is exact. A byte of 0x80 or more is marked itself, and may make
+   * the sums carry into the bytes after it, whose marks then mean nothing: only the lowest mark counts.
    */
-  private static boolean plainAscii(long w) {
-    long high = w & HIGH_BITS;
+  private static long stops(long w) {
     long control = ~(w + 0x6060606060606060L);
     long quote = ~((w ^ 0x2222222222222222L) + 0x7f7f7f7f7f7f7f7fL);
     long backslash = ~((w ^ 0x5c5c5c5c5c5c5c5cL) + 0x7f7f7f7f7f7f7f7fL);
-    return (high | ((control | quote | backslash) & HIGH_BITS)) == 0;
+    return (w | control | quote | backslash) & HIGH_BITS;
   }
 
   /**
    * The index of the first quote, backslash or control character at or after {@code p} in a string
    * body, or the end; notes in {@link #nonAscii} whether it passed a byte of a multi-byte character.
-   * Eight plain ASCII bytes are passed at a time, then the rest one by one.
+   * Eight bytes are examined at a time while the JSON holds eight more, up to the first byte that
+   * stops the run or is not ASCII; after a byte that is not ASCII, the rest goes one byte at a time.
    */
   private int plainRun(int p) {
     byte[] in = this.in;
-    while (p + 8 <= end && plainAscii((long) LITTLE_ENDIAN_LONG.get(in, p))) {
+    while (p + 8 <= end) {
+      long marks = stops((long) LITTLE_ENDIAN_LONG.get(in, p));
+      if (marks != 0) {
+        p += Long.numberOfTrailingZeros(marks) >>> 3; // the first marked byte
+        if (in[p] >= 0) {
+          return p; // a quote, a backslash or a control character
+        }
+        break;
+      }
       p += 8;
     }
     int high = 0;

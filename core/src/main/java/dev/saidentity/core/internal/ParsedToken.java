@@ -2,7 +2,6 @@ package dev.saidentity.core.internal;
 
 import dev.saidentity.core.TokenValidationException.Reason;
 import java.nio.charset.StandardCharsets;
-import org.jspecify.annotations.Nullable;
 
 /**
  * A compact JWS split and decoded in one pass: header and payload are base64url-decoded (in place
@@ -37,7 +36,7 @@ public final class ParsedToken {
   public static ParsedToken parse(String raw) {
     String token = stripped(raw);
     byte[] bytes = token.getBytes(StandardCharsets.ISO_8859_1);
-    return parse(token, bytes, null);
+    return parse(token, bytes, false).parsed;
   }
 
   /**
@@ -49,10 +48,7 @@ public final class ParsedToken {
    */
   public static Signed parseSigned(String raw) {
     String token = stripped(raw);
-    byte[] bytes = token.getBytes(StandardCharsets.ISO_8859_1);
-    // Sized from the last dot; a token without its three segments is refused by parse before use.
-    byte[] signature = new byte[Base64Url.decodedLength(token.length() - token.lastIndexOf('.') - 1)];
-    return new Signed(parse(token, bytes, signature), bytes, signature);
+    return parse(token, token.getBytes(StandardCharsets.ISO_8859_1), true);
   }
 
   /** A parsed token with its bytes and decoded signature, for {@link Verifier}; never kept beyond one validation. */
@@ -60,7 +56,7 @@ public final class ParsedToken {
     public final ParsedToken parsed;
     /** The token's ASCII bytes, intact: the signing input is their first {@code parsed.signingInputLength}. */
     final byte[] bytes;
-    /** The decoded signature, of its exact length. */
+    /** The decoded signature, of its exact length (empty when parsed in place, where it is not kept). */
     final byte[] signature;
 
     Signed(ParsedToken parsed, byte[] bytes, byte[] signature) {
@@ -86,11 +82,11 @@ public final class ParsedToken {
   }
 
   /**
-   * Parses the stripped {@code token}, whose ISO-8859-1 bytes are {@code bytes}: in place when
-   * {@code signature} is null (the signature segment is then only checked), else beside them, with the
-   * signature decoded into {@code signature}.
+   * Parses the stripped {@code token}, whose ISO-8859-1 bytes are {@code bytes}: with {@code keep},
+   * header and payload are decoded beside them and the signature is decoded; without, they are decoded
+   * in place (the bytes are then no longer the token's) and the signature segment is only checked.
    */
-  private static ParsedToken parse(String token, byte[] bytes, byte @Nullable [] signature) {
+  private static Signed parse(String token, byte[] bytes, boolean keep) {
     if (token.charAt(0) == '{') {
       throw Failure.malformed("JWS JSON serialization is not accepted, only compact serialization");
     }
@@ -101,12 +97,13 @@ public final class ParsedToken {
     }
     // Every segment is checked before any JSON is read, in order. In place, header and payload are
     // decoded into the start of the token's bytes (decoding shrinks, so it never overtakes its input).
-    byte[] out = signature == null ? bytes : new byte[Base64Url.decodedLength(dot1) + Base64Url.decodedLength(dot2 - dot1 - 1)];
+    byte[] out = !keep ? bytes : new byte[Base64Url.decodedLength(dot1) + Base64Url.decodedLength(dot2 - dot1 - 1)];
     int headerLength = decode(bytes, 0, dot1, out, 0, "header");
     int payloadLength = decode(bytes, dot1 + 1, dot2, out, headerLength, "payload");
-    boolean signatureOk = signature == null
-        ? Base64Url.valid(bytes, dot2 + 1, bytes.length)
-        : Base64Url.decode(bytes, dot2 + 1, bytes.length, signature, 0) >= 0;
+    byte[] signature = keep ? new byte[Base64Url.decodedLength(bytes.length - dot2 - 1)] : NO_BYTES;
+    boolean signatureOk = keep
+        ? Base64Url.decode(bytes, dot2 + 1, bytes.length, signature, 0) >= 0
+        : Base64Url.valid(bytes, dot2 + 1, bytes.length);
     if (!signatureOk) {
       throw segmentFault(bytes, dot2 + 1, bytes.length, "signature");
     }
@@ -118,8 +115,10 @@ public final class ParsedToken {
       throw Failure.malformed("the header lists critical extensions (crit), none of which is supported");
     }
     Claims claims = Json.parseClaims(out, headerLength, headerLength + payloadLength);
-    return new ParsedToken(token, dot2, header, claims);
+    return new Signed(new ParsedToken(token, dot2, header, claims), bytes, signature);
   }
+
+  private static final byte[] NO_BYTES = new byte[0];
 
   private static int segments(String token) {
     int n = 1;
