@@ -2,6 +2,7 @@ package dev.saidentity.core;
 
 import dev.saidentity.core.TokenValidationException.Reason;
 import dev.saidentity.core.internal.Alg;
+import dev.saidentity.core.internal.Claims;
 import dev.saidentity.core.internal.Failure;
 import dev.saidentity.core.internal.KeySet;
 import dev.saidentity.core.internal.TokenKey;
@@ -232,7 +233,8 @@ public final class TokenValidator {
         c.remove(key, hit); // verified by a key that has left the key source
       }
     }
-    ParsedToken parsed = ParsedToken.parse(token);
+    ParsedToken.Signed signed = ParsedToken.parseSigned(token);
+    ParsedToken parsed = signed.parsed;
     String algName = Objects.requireNonNull(parsed.header.alg);
     Alg alg = Alg.of(algName);
     if (alg == null) {
@@ -261,9 +263,9 @@ public final class TokenValidator {
       throw issuerMismatch(iss, issuers);
     }
 
-    VerificationKey verifiedBy = verify(parsed, alg, now);
+    VerificationKey verifiedBy = verify(signed, alg, now);
 
-    if (u.kind() == TokenKind.PROJECTED && u.exp() == null) {
+    if (u.kind() == TokenKind.PROJECTED && !parsed.claims.hasExp) {
       throw new Failure(Reason.MISSING_CLAIM, "exp claim is missing", "a projected token must carry exp");
     }
     List<String> auds = audiences(u);
@@ -275,8 +277,8 @@ public final class TokenValidator {
     return v;
   }
 
-  private VerificationKey verify(ParsedToken parsed, Alg alg, Instant now) {
-    String kid = parsed.header.kid;
+  private VerificationKey verify(ParsedToken.Signed signed, Alg alg, Instant now) {
+    String kid = signed.parsed.header.kid;
     KeySet set = keys.current(now);
     List<VerificationKey> candidates = set.candidates(kid);
     if (candidates.isEmpty()) {
@@ -293,7 +295,7 @@ public final class TokenValidator {
     int tried = 0;
     for (VerificationKey k : candidates) {
       tried++;
-      if (Verifier.verify(parsed, alg, k)) {
+      if (Verifier.verify(signed, alg, k)) {
         return k;
       }
     }
@@ -347,25 +349,31 @@ public final class TokenValidator {
     return List.copyOf(out);
   }
 
-  /** nbf, exp, iat in upstream's order, inclusive of the leeway; legacy tokens get no time checks. */
+  /**
+   * nbf, exp, iat in upstream's order, inclusive of the leeway; legacy tokens get no time checks. The
+   * dates are whole seconds, compared as numbers with now moved by the leeway (the same outcome as
+   * comparing Instants, with no Instant made for a date unless it is refused).
+   */
   private void checkTime(UnverifiedToken u, Instant now) {
     if (u.kind() == TokenKind.LEGACY) {
       return;
     }
-    Instant nbf = u.nbf();
-    if (nbf != null && now.plus(leeway).isBefore(nbf)) {
+    Claims c = u.parsed.claims;
+    Instant late = now.plus(leeway);
+    // late.isBefore(nbf) for a whole second nbf: late's nanoseconds never bring it below nbf.
+    if (c.hasNbf && late.getEpochSecond() < c.nbf) {
       throw new Failure(Reason.NOT_YET_VALID, "service account token is not valid yet",
-          "now " + now + " is before nbf " + nbf + " minus leeway " + leeway.toSeconds() + "s");
+          "now " + now + " is before nbf " + u.nbf() + " minus leeway " + leeway.toSeconds() + "s");
     }
-    Instant exp = u.exp();
-    if (exp != null && now.minus(leeway).isAfter(exp)) {
+    Instant early = now.minus(leeway);
+    // early.isAfter(exp) for a whole second exp: later second, or the same one and a fraction past it.
+    if (c.hasExp && (early.getEpochSecond() > c.exp || early.getEpochSecond() == c.exp && early.getNano() > 0)) {
       throw new Failure(Reason.EXPIRED, "service account token has expired",
-          "now " + now + " is after exp " + exp + " plus leeway " + leeway.toSeconds() + "s");
+          "now " + now + " is after exp " + u.exp() + " plus leeway " + leeway.toSeconds() + "s");
     }
-    Instant iat = u.iat();
-    if (iat != null && now.plus(leeway).isBefore(iat)) {
+    if (c.hasIat && late.getEpochSecond() < c.iat) {
       throw new Failure(Reason.ISSUED_IN_FUTURE, "service account token is issued in the future",
-          "now " + now + " is before iat " + iat + " minus leeway " + leeway.toSeconds() + "s");
+          "now " + now + " is before iat " + u.iat() + " minus leeway " + leeway.toSeconds() + "s");
     }
   }
 

@@ -1,5 +1,8 @@
 package dev.saidentity.core.internal;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -639,12 +642,42 @@ public final class Json {
     STRING_STOP['\\'] = true;
   }
 
+  private static final VarHandle LITTLE_ENDIAN_LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final long HIGH_BITS = 0x8080808080808080L;
+
+  /**
+   * The bytes of {@code w} that end a plain run or are outside ASCII, each marked by its high bit (a
+   * word-at-a-time test). For a byte b under 0x80, {@code b + 0x60} has its high bit clear exactly
+   * when b is a control character, and {@code (b ^ q) + 0x7f} exactly when b is q; neither sum carries
+   * into the next byte, so every mark is exact. A byte of 0x80 or more is marked itself, and may make
+   * the sums carry into the bytes after it, whose marks then mean nothing: only the lowest mark counts.
+   */
+  private static long stops(long w) {
+    long control = ~(w + 0x6060606060606060L);
+    long quote = ~((w ^ 0x2222222222222222L) + 0x7f7f7f7f7f7f7f7fL);
+    long backslash = ~((w ^ 0x5c5c5c5c5c5c5c5cL) + 0x7f7f7f7f7f7f7f7fL);
+    return (w | control | quote | backslash) & HIGH_BITS;
+  }
+
   /**
    * The index of the first quote, backslash or control character at or after {@code p} in a string
    * body, or the end; notes in {@link #nonAscii} whether it passed a byte of a multi-byte character.
+   * Eight bytes are examined at a time while the JSON holds eight more, up to the first byte that
+   * stops the run or is not ASCII; after a byte that is not ASCII, the rest goes one byte at a time.
    */
   private int plainRun(int p) {
     byte[] in = this.in;
+    while (p + 8 <= end) {
+      long marks = stops((long) LITTLE_ENDIAN_LONG.get(in, p));
+      if (marks != 0) {
+        p += Long.numberOfTrailingZeros(marks) >>> 3; // the first marked byte
+        if (in[p] >= 0) {
+          return p; // a quote, a backslash or a control character
+        }
+        break;
+      }
+      p += 8;
+    }
     int high = 0;
     while (p < end) {
       byte b = in[p];
@@ -884,10 +917,19 @@ public final class Json {
     final byte[][] bytes;
     /** The indexes of the names that start with each ASCII byte. */
     final int[][] byFirstByte = new int[128][];
+    /**
+     * Each name followed by its closing quote, as little-endian longs (the last one padded with
+     * zeros), and the mask of the last long's bytes that belong to it: a name is matched eight bytes
+     * at a time.
+     */
+    final long[][] words;
+    final long[] lastMask;
 
     Names(String... names) {
       this.strings = names;
       this.bytes = new byte[names.length][];
+      this.words = new long[names.length][];
+      this.lastMask = new long[names.length];
       for (int i = 0; i < names.length; i++) {
         bytes[i] = names[i].getBytes(StandardCharsets.US_ASCII);
         int first = bytes[i][0];
@@ -895,6 +937,14 @@ public final class Json {
         list = java.util.Arrays.copyOf(list, list.length + 1);
         list[list.length - 1] = i;
         byFirstByte[first] = list;
+        int quoted = bytes[i].length + 1;
+        words[i] = new long[(quoted + 7) / 8];
+        for (int k = 0; k < quoted; k++) {
+          long b = k < bytes[i].length ? bytes[i][k] : '"';
+          words[i][k / 8] |= b << (8 * (k % 8));
+        }
+        int inLast = quoted - 8 * (words[i].length - 1);
+        lastMask[i] = inLast == 8 ? -1L : (1L << (8 * inLast)) - 1;
       }
     }
 
@@ -912,22 +962,36 @@ public final class Json {
         return -1;
       }
       for (int i : candidates) {
-        byte[] name = bytes[i];
-        int close = from + name.length;
-        if (close < end && in[close] == '"' && same(name, in, from)) {
+        if (from + bytes[i].length < end && same(i, in, from)) {
           return i;
         }
       }
       return -1;
     }
 
-    private static boolean same(byte[] name, byte[] in, int from) {
-      for (int k = 1; k < name.length; k++) {
+    /**
+     * Whether name {@code i} and a quote stand at {@code in[from]}, which holds that many bytes
+     * before the end of the JSON. Compared a long at a time where the array holds whole longs there
+     * (the bytes read past the name's quote, which may lie past the JSON's end, are masked off).
+     */
+    private boolean same(int i, byte[] in, int from) {
+      long[] w = words[i];
+      int last = w.length - 1;
+      if (from + 8 * w.length <= in.length) {
+        for (int k = 0; k < last; k++) {
+          if ((long) LITTLE_ENDIAN_LONG.get(in, from + 8 * k) != w[k]) {
+            return false;
+          }
+        }
+        return ((long) LITTLE_ENDIAN_LONG.get(in, from + 8 * last) & lastMask[i]) == w[last];
+      }
+      byte[] name = bytes[i];
+      for (int k = 0; k < name.length; k++) {
         if (name[k] != in[from + k]) {
           return false;
         }
       }
-      return true;
+      return in[from + name.length] == '"';
     }
 
     /** The index of an unescaped name, or -1. */

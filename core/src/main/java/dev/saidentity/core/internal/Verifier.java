@@ -85,12 +85,11 @@ public final class Verifier {
   }
 
   /** Whether the token's signature verifies with the key under the algorithm. */
-  public static boolean verify(ParsedToken t, Alg alg, VerificationKey k) {
+  public static boolean verify(ParsedToken.Signed t, Alg alg, VerificationKey k) {
     if (!k.compatible(alg)) {
       return false;
     }
-    byte[] bytes = t.bytes();
-    byte[] sig = t.signature(bytes);
+    byte[] sig = t.signature;
     if (alg.ec && !validEcSignature(sig, alg, (ECPublicKey) k.key)) {
       return false;
     }
@@ -109,7 +108,7 @@ public final class Verifier {
         }
         slot.key = key;
       }
-      s.update(bytes, 0, t.signingInputLength);
+      s.update(t.bytes, 0, t.parsed.signingInputLength); // the token's own bytes, no copy
       return s.verify(sig);
     } catch (GeneralSecurityException | RuntimeException e) {
       if (slot != null) {
